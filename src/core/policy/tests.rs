@@ -1,0 +1,448 @@
+use super::*;
+
+fn chart(version: &str, values: &str) -> KuredInput {
+    KuredInput {
+        source: KuredSource::Chart {
+            chart_version: version.to_string(),
+            values: vec![values.to_string()],
+            image_tag: None,
+        },
+        container: "kured".to_string(),
+    }
+}
+
+fn gate_mount(sentinel: &str, host: &str, mount: &str, read_only: bool) -> GateInput {
+    GateInput {
+        sentinel_path: sentinel.to_string(),
+        source: GateSource::Mount(DeclaredMount {
+            host_path: host.to_string(),
+            mount_path: mount.to_string(),
+            sub_path: None,
+            read_only,
+        }),
+    }
+}
+
+fn incident_gate() -> GateInput {
+    gate_mount(
+        "/host/var-run/gated-reboot-required",
+        "/var/run",
+        "/host/var-run",
+        false,
+    )
+}
+
+fn policy(declared: Option<&str>, blockers: &[&str]) -> PolicyInput {
+    PolicyInput {
+        sentinel_host_path: declared.map(str::to_string),
+        upstream_sentinel_host_path: DEFAULT_UPSTREAM_SENTINEL.to_string(),
+        known_drain_blockers: blockers.iter().map(|b| b.to_string()).collect(),
+    }
+}
+
+fn evaluate(p: &PolicyInput, k: &KuredInput, g: &GateInput) -> PolicyReport {
+    let aliases = HostPathAliases::default();
+    let kured = analyse_kured(k, &aliases).expect("kured input reads");
+    let gate = analyse_gate(g, &aliases).expect("gate input reads");
+    check_policy(p, &kured, &gate, &aliases)
+}
+
+fn errors(report: &PolicyReport) -> Vec<&Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect()
+}
+
+const FIXED: &str =
+    "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n";
+
+#[test]
+fn the_incident_fails_naming_both_node_paths_and_chains() {
+    let report = evaluate(
+        &policy(None, &[]),
+        &chart(
+            "5.11.0",
+            "configuration:\n  rebootSentinel: /sentinel/gated-reboot-required\n",
+        ),
+        &incident_gate(),
+    );
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    let e = errs[0];
+    assert_eq!(e.field, Field::Kured(KuredField::Values(None)));
+    assert!(
+        e.summary.contains("/sentinel/gated-reboot-required"),
+        "{}",
+        e.summary
+    );
+    assert!(
+        e.summary.contains("/var/run/gated-reboot-required"),
+        "{}",
+        e.summary
+    );
+    assert!(e.detail.contains("kured's chain"), "{}", e.detail);
+    assert!(e.detail.contains("hostPath /sentinel"), "{}", e.detail);
+    assert!(e.detail.contains("The gate's chain"), "{}", e.detail);
+}
+
+#[test]
+fn the_fix_passes_and_reports_window_drain_and_recommendation() {
+    let report = evaluate(
+        &policy(Some("/var/run/gated-reboot-required"), &[]),
+        &chart("5.11.0", FIXED),
+        &incident_gate(),
+    );
+    assert!(errors(&report).is_empty(), "{:#?}", report.findings);
+    assert_eq!(report.drain_timeout.as_deref(), Some("30m0s"));
+    assert_eq!(
+        report.reboot_window.as_deref(),
+        Some("every day 00:00:00-23:59:59 UTC")
+    );
+    let rec = report
+        .recommended_values
+        .expect("chart mode recommends values");
+    assert!(rec.contains("/var/run/gated-reboot-required"), "{rec}");
+}
+
+#[test]
+fn aliases_make_run_and_var_run_the_same_file() {
+    let report = evaluate(
+        &policy(Some("/run/gated-reboot-required"), &[]),
+        &chart("5.11.0", FIXED),
+        &gate_mount(
+            "/host/run/gated-reboot-required",
+            "/run",
+            "/host/run",
+            false,
+        ),
+    );
+    assert!(errors(&report).is_empty(), "{:#?}", report.findings);
+}
+
+#[test]
+fn the_ungated_default_is_refused() {
+    // The chart's default sentinel is the ungated file itself.
+    let report = evaluate(
+        &policy(None, &[]),
+        &chart("5.11.0", "configuration:\n  drainTimeout: 5m\n"),
+        &incident_gate(),
+    );
+    let errs = errors(&report);
+    assert!(
+        errs.iter()
+            .any(|e| e.summary.contains("the gate is bypassed")),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn a_declared_path_is_checked_on_both_sides() {
+    let report = evaluate(
+        &policy(Some("/var/lib/gate/reboot"), &[]),
+        &chart("5.11.0", FIXED),
+        &incident_gate(),
+    );
+    let fields: Vec<Field> = errors(&report).iter().map(|e| e.field).collect();
+    assert!(
+        fields.contains(&Field::Kured(KuredField::Values(None))),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&Field::Gate(GateField::SentinelPath)),
+        "{fields:?}"
+    );
+}
+
+#[test]
+fn a_read_only_gate_mount_is_refused() {
+    let report = evaluate(
+        &policy(None, &[]),
+        &chart("5.11.0", FIXED),
+        &gate_mount(
+            "/host/var-run/gated-reboot-required",
+            "/var/run",
+            "/host/var-run",
+            true,
+        ),
+    );
+    assert!(
+        errors(&report)
+            .iter()
+            .any(|e| e.field == Field::Gate(GateField::ReadOnly))
+    );
+}
+
+#[test]
+fn an_empty_sentinel_with_the_mount_on_is_refused() {
+    let report = evaluate(
+        &policy(None, &[]),
+        &chart(
+            "5.11.0",
+            "configuration:\n  rebootSentinel: \"\"\n  drainTimeout: 5m\n",
+        ),
+        &incident_gate(),
+    );
+    let errs = errors(&report);
+    assert!(
+        errs.iter().any(|e| e.summary.contains("hostPath \".\"")),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn invalid_windows_and_durations_are_refused() {
+    let cases = [
+        (
+            "configuration:\n  rebootSentinel: /var/run/g\n  startTime: \"25:00\"\n  drainTimeout: 5m\n",
+            "reboot window",
+        ),
+        (
+            "configuration:\n  rebootSentinel: /var/run/g\n  timeZone: Mars/Olympus\n  drainTimeout: 5m\n",
+            "reboot window",
+        ),
+        (
+            "configuration:\n  rebootSentinel: /var/run/g\n  drainTimeout: 30 minutes\n",
+            "--drain-timeout",
+        ),
+        (
+            "configuration:\n  rebootSentinel: /var/run/g\n  drainTimeout: 5m\n  period: 1x\n",
+            "--period",
+        ),
+    ];
+    for (values, needle) in cases {
+        let report = evaluate(
+            &policy(None, &[]),
+            &chart("5.11.0", values),
+            &gate_mount("/host/var-run/g", "/var/run", "/host/var-run", false),
+        );
+        let errs = errors(&report);
+        assert!(
+            errs.iter().any(|e| e.summary.contains(needle)),
+            "{values}: {errs:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_window_with_no_day_never_opens() {
+    let report = evaluate(
+        &policy(None, &[]),
+        &KuredInput {
+            source: KuredSource::Chart {
+                chart_version: "5.11.0".into(),
+                values: vec![
+                    "configuration:\n  rebootSentinel: /var/run/g\n  drainTimeout: 5m\n".into(),
+                ],
+                image_tag: None,
+            },
+            container: "kured".into(),
+        },
+        &gate_mount("/host/var-run/g", "/var/run", "/host/var-run", false),
+    );
+    assert!(errors(&report).is_empty(), "{:#?}", report.findings);
+    let manifest = daemonset(
+        "ghcr.io/kubereboot/kured:1.21.0",
+        &[
+            "--reboot-sentinel=/var/run/g",
+            "--reboot-days=",
+            "--drain-timeout=5m",
+        ],
+        "/var/run",
+        "/var/run",
+    );
+    let report = evaluate(
+        &policy(None, &[]),
+        &KuredInput {
+            source: KuredSource::Manifest { text: manifest },
+            container: "kured".into(),
+        },
+        &gate_mount("/host/var-run/g", "/var/run", "/host/var-run", false),
+    );
+    assert!(
+        errors(&report)
+            .iter()
+            .any(|e| e.summary.contains("reboot window")),
+        "{:#?}",
+        report.findings
+    );
+}
+
+#[test]
+fn an_unbounded_drain_is_a_warning_alone_and_an_error_with_blockers() {
+    let values = "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n";
+    let alone = evaluate(
+        &policy(None, &[]),
+        &chart("5.11.0", values),
+        &incident_gate(),
+    );
+    assert!(errors(&alone).is_empty(), "{:#?}", alone.findings);
+    assert!(
+        alone
+            .findings
+            .iter()
+            .any(|f| f.severity == Severity::Warning && f.summary.contains("unbounded"))
+    );
+    assert_eq!(alone.drain_timeout.as_deref(), Some("0s"));
+
+    let blocked = evaluate(
+        &policy(None, &["apps/web", "apps/api"]),
+        &chart("5.11.0", values),
+        &incident_gate(),
+    );
+    let errs = errors(&blocked);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].field, Field::KnownDrainBlockers);
+    assert!(
+        errs[0].detail.contains("apps/web, apps/api"),
+        "{}",
+        errs[0].detail
+    );
+}
+
+#[test]
+fn unreadable_input_is_an_error_on_the_right_argument() {
+    let aliases = HostPathAliases::default();
+    let cases = [
+        (chart("3.9.0", ""), Field::Kured(KuredField::ChartVersion)),
+        (chart("five", ""), Field::Kured(KuredField::ChartVersion)),
+        (
+            KuredInput {
+                source: KuredSource::Chart {
+                    chart_version: "5.11.0".into(),
+                    values: vec!["a: 1\n".into(), "configuration: [unclosed\n".into()],
+                    image_tag: None,
+                },
+                container: "kured".into(),
+            },
+            Field::Kured(KuredField::Values(Some(1))),
+        ),
+        (
+            KuredInput {
+                source: KuredSource::Manifest {
+                    text: "kind: Deployment\napiVersion: apps/v1\nmetadata: {name: x}\n".into(),
+                },
+                container: "kured".into(),
+            },
+            Field::Kured(KuredField::Manifest),
+        ),
+        (
+            KuredInput {
+                source: KuredSource::Manifest {
+                    text: daemonset("kured:1.21.0", &[], "/var/run", "/var/run"),
+                },
+                container: "other".into(),
+            },
+            Field::Kured(KuredField::Container),
+        ),
+    ];
+    for (input, field) in cases {
+        let err = analyse_kured(&input, &aliases).expect_err("input must be refused");
+        assert_eq!(err.field, field, "{err:#?}");
+        assert_eq!(err.severity, Severity::Error);
+    }
+}
+
+fn daemonset(image: &str, args: &[&str], host: &str, mount: &str) -> String {
+    serde_json::json!({
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "kured", "namespace": "kube-system"},
+        "spec": {"template": {"spec": {
+            "containers": [{
+                "name": "kured",
+                "image": image,
+                "args": args,
+                "volumeMounts": [{"name": "sentinel", "mountPath": mount, "readOnly": true}]
+            }],
+            "volumes": [{"name": "sentinel", "hostPath": {"path": host, "type": "Directory"}}]
+        }}}
+    })
+    .to_string()
+}
+
+#[test]
+fn manifests_read_the_version_from_the_image() {
+    let aliases = HostPathAliases::default();
+    let text = daemonset(
+        "ghcr.io/kubereboot/kured:1.14.2",
+        &["--reboot-sentinel=/var/run/g"],
+        "/x",
+        "/x",
+    );
+    let kured = analyse_kured(
+        &KuredInput {
+            source: KuredSource::Manifest { text },
+            container: "kured".into(),
+        },
+        &aliases,
+    )
+    .unwrap();
+    assert_eq!(kured.app_version, Some(Version::new(1, 14, 2)));
+    // kured 1.14 tests the path in the node's namespace: no mount needed.
+    assert!(
+        matches!(&kured.outcome, KuredOutcome::NodeFile { node_path, .. } if node_path == "/var/run/g")
+    );
+
+    let text = daemonset(
+        "kured@sha256:abc",
+        &["--reboot-sentinel=/var/run/g"],
+        "/var/run",
+        "/var/run",
+    );
+    let kured = analyse_kured(
+        &KuredInput {
+            source: KuredSource::Manifest { text },
+            container: "kured".into(),
+        },
+        &aliases,
+    )
+    .unwrap();
+    assert_eq!(kured.app_version, None);
+    assert!(
+        kured
+            .warnings
+            .iter()
+            .any(|w| w.summary.contains("version cannot be read"))
+    );
+}
+
+#[test]
+fn command_mode_is_a_warning() {
+    let report = evaluate(
+        &policy(None, &[]),
+        &chart(
+            "5.11.0",
+            "configuration:\n  useRebootSentinelHostPath: false\n  rebootSentinelCommand: test -f /x\n  drainTimeout: 5m\n",
+        ),
+        &incident_gate(),
+    );
+    assert!(errors(&report).is_empty(), "{:#?}", report.findings);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.summary.contains("sentinel command"))
+    );
+}
+
+#[test]
+fn image_versions() {
+    let cases = [
+        (
+            Some("ghcr.io/kubereboot/kured:1.21.0"),
+            Some(Version::new(1, 21, 0)),
+        ),
+        (
+            Some("localhost:5000/kured:1.16.2@sha256:00"),
+            Some(Version::new(1, 16, 2)),
+        ),
+        (Some("localhost:5000/kured"), None),
+        (Some("kured:latest"), None),
+        (None, None),
+    ];
+    for (image, want) in cases {
+        assert_eq!(image_version(image), want, "{image:?}");
+    }
+}

@@ -1,0 +1,124 @@
+//! The `kured` provider: its configuration and the list of what it serves. Each resource,
+//! data source and function lives in its own file; the checks themselves are in
+//! [`crate::core`].
+
+mod gated_reboot_policy;
+mod inputs;
+mod sentinel_paths;
+
+use std::sync::Arc;
+
+use crate::core::node_path::HostPathAliases;
+use crate::plugin::api::{DataSource, Function, Provider, Resource};
+use crate::plugin::diag::{AttrPath, Diagnostics};
+use crate::plugin::schema::{Attribute, Block, Schema};
+use crate::plugin::types::Type;
+use crate::plugin::value::Value;
+
+/// The provider. Configuration is cheap and touches nothing outside the process:
+/// Terraform starts a provider several times per run.
+#[derive(Default)]
+pub struct KuredProvider;
+
+/// What every resource and data source receives once the provider is configured.
+pub struct ProviderState {
+    pub aliases: HostPathAliases,
+}
+
+impl ProviderState {
+    /// The state an unconfigured provider behaves as (defaults everywhere).
+    pub fn defaults() -> Self {
+        ProviderState {
+            aliases: HostPathAliases::default(),
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl Provider for KuredProvider {
+    type State = ProviderState;
+
+    fn type_name(&self) -> &'static str {
+        "kured"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            0,
+            Block::new(
+                "Checks kured reboot policies at plan time. Every argument is optional; only reads that name a live DaemonSet or cluster use the kubeconfig settings.",
+                vec![
+                    Attribute::new(
+                        "kubeconfig_path",
+                        Type::String,
+                        "Path of the kubeconfig file for live-cluster reads. Defaults to `KUBECONFIG`, then `~/.kube/config`, then the in-cluster service account, as kubectl does.",
+                    )
+                    .optional(),
+                    Attribute::new(
+                        "kubeconfig_context",
+                        Type::String,
+                        "Context of the kubeconfig to use for live-cluster reads. Defaults to the kubeconfig's current context.",
+                    )
+                    .optional(),
+                    Attribute::new(
+                        "host_path_aliases",
+                        Type::map(Type::String),
+                        "Node paths that are the same directory as another, as a map from the alias to the path it stands for. Replaces the default `{\"/var/run\" = \"/run\", \"/var/lock\" = \"/run/lock\"}`; pass `{}` to compare paths literally.",
+                    )
+                    .optional(),
+                ],
+            ),
+        )
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let _ = aliases_from(config, diags);
+    }
+
+    async fn configure(
+        &self,
+        config: &Value,
+        _tf: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<ProviderState> {
+        let aliases = aliases_from(config, diags)?;
+        Some(ProviderState { aliases })
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<ProviderState>>> {
+        vec![Arc::new(gated_reboot_policy::GatedRebootPolicy)]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderState>>> {
+        vec![Arc::new(sentinel_paths::SentinelPaths)]
+    }
+
+    fn functions(&self) -> Vec<Arc<dyn Function>> {
+        Vec::new()
+    }
+}
+
+/// Reads `host_path_aliases`: absent means the defaults; unknown (at validation) means
+/// nothing can be said yet.
+fn aliases_from(config: &Value, diags: &mut Diagnostics) -> Option<HostPathAliases> {
+    let path = AttrPath::attr("host_path_aliases");
+    match config.get("host_path_aliases") {
+        None | Some(Value::Null) => Some(HostPathAliases::default()),
+        Some(Value::Map(map)) => {
+            if map.values().any(Value::is_unknown) {
+                return Some(HostPathAliases::default());
+            }
+            let pairs = map
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default()));
+            match HostPathAliases::new(pairs) {
+                Ok(aliases) => Some(aliases),
+                Err(err) => {
+                    diags.error_at(path, "invalid host_path_aliases", err.to_string());
+                    None
+                }
+            }
+        }
+        Some(_) => Some(HostPathAliases::default()),
+    }
+}

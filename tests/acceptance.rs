@@ -1,0 +1,379 @@
+//! The provider through the real Terraform: `init` from a filesystem mirror, then plans
+//! and applies of stacks that repeat the incident, fix it, or break one rule each.
+
+mod support;
+
+use support::terraform::{Mirror, Output, Workdir};
+
+const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-kured");
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+const HEADER: &str = r#"
+terraform {
+  required_providers {
+    kured = { source = "rebootgate/kured" }
+  }
+}
+"#;
+
+fn mirror() -> Mirror {
+    let mirror = Mirror::new();
+    mirror.add_provider(
+        "registry.terraform.io",
+        "rebootgate",
+        "kured",
+        VERSION,
+        std::path::Path::new(PROVIDER),
+    );
+    mirror
+}
+
+/// A workdir holding `main.tf` = header + `body`, initialised from a fresh mirror.
+fn stack(body: &str) -> Workdir {
+    let dir = Workdir::new(&mirror());
+    dir.write("main.tf", &format!("{HEADER}\n{body}"));
+    dir.init().assert_success("terraform init from the mirror");
+    dir
+}
+
+/// A policy with the incident's gate and these kured values (YAML).
+fn policy(extra: &str, values: &str) -> String {
+    format!(
+        r#"
+resource "kured_gated_reboot_policy" "p" {{
+  {extra}
+  kured = {{
+    chart_version = "5.11.0"
+    values        = [<<-YAML
+{values}
+YAML
+    ]
+  }}
+  gate = {{
+    sentinel_path = "/host/var-run/gated-reboot-required"
+    host_path     = "/var/run"
+    mount_path    = "/host/var-run"
+  }}
+}}
+"#
+    )
+}
+
+const GOOD_VALUES: &str =
+    "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n";
+
+fn example(path: &str) -> Workdir {
+    let dir = Workdir::new(&mirror());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(path);
+    let mut has_terraform_block = false;
+    for entry in std::fs::read_dir(&root).expect("example directory exists") {
+        let path = entry.expect("readable entry").path();
+        if path.extension().is_some_and(|e| e == "tf") {
+            let text = std::fs::read_to_string(&path).expect("readable example");
+            has_terraform_block |= text.contains("required_providers");
+            dir.write(
+                &path.file_name().expect("file name").to_string_lossy(),
+                &text,
+            );
+        }
+    }
+    if !has_terraform_block {
+        dir.write("versions.tf", HEADER);
+    }
+    dir.init()
+        .assert_success(&format!("terraform init of examples/{path}"));
+    dir
+}
+
+#[test]
+fn the_broken_incident_fails_plan_naming_both_node_paths() {
+    let dir = example("incident/broken");
+    dir.plan()
+        .assert_failure("the incident must not plan")
+        .assert_contains("kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required")
+        .assert_contains("hostPath /sentinel")
+        .assert_contains("hostPath /var/run")
+        .assert_contains("on main.tf line");
+}
+
+#[test]
+fn the_fixed_incident_plans_applies_and_replans_clean() {
+    let dir = example("incident/fixed");
+    dir.plan()
+        .assert_success("plan")
+        .assert_contains("1 to add");
+    dir.apply().assert_success("apply");
+    let out = dir.output_json();
+    assert_eq!(
+        out["kured_sentinel_host_path"]["value"],
+        "/var/run/gated-reboot-required"
+    );
+    assert_eq!(
+        out["gate_sentinel_host_path"]["value"],
+        "/var/run/gated-reboot-required"
+    );
+    let chain = out["kured_sentinel_chain"]["value"]
+        .as_array()
+        .expect("chain is a list");
+    assert!(
+        chain
+            .iter()
+            .any(|s| s.as_str().is_some_and(|s| s.contains("hostPath /var/run"))),
+        "{chain:?}"
+    );
+    dir.plan_detailed()
+        .assert_code(0, "a second plan shows no changes");
+}
+
+#[test]
+fn every_example_plans() {
+    for (path, should_pass) in [
+        ("provider", true),
+        ("resources/kured_gated_reboot_policy", true),
+        ("data-sources/kured_sentinel_paths", true),
+        ("incident/broken", false),
+        ("incident/fixed", true),
+    ] {
+        let plan = example(path).plan();
+        if should_pass {
+            plan.assert_success(&format!("plan of examples/{path}"));
+        } else {
+            plan.assert_failure(&format!("plan of examples/{path}"));
+        }
+    }
+}
+
+#[test]
+fn the_data_source_example_reports_without_failing() {
+    let dir = example("data-sources/kured_sentinel_paths");
+    dir.apply().assert_success("apply");
+    let out = dir.output_json();
+    assert_eq!(out["aligned"]["value"], false);
+}
+
+#[test]
+fn the_ungated_default_fails() {
+    let dir = stack(&policy("", "configuration:\n  drainTimeout: 30m\n"));
+    dir.plan()
+        .assert_failure("kured on its default sentinel bypasses the gate")
+        .assert_contains("kured watches the ungated sentinel /var/run/reboot-required")
+        .assert_contains("the gate is bypassed");
+}
+
+#[test]
+fn an_update_is_in_place_and_keeps_the_id() {
+    let dir = stack(&policy("", GOOD_VALUES));
+    dir.apply().assert_success("apply");
+    let id = dir.state_show("kured_gated_reboot_policy.p").stdout;
+    let first_id = id
+        .lines()
+        .find(|l| l.trim_start().starts_with("id "))
+        .map(str::to_string);
+    dir.write(
+        "main.tf",
+        &format!(
+            "{HEADER}\n{}",
+            policy("", &GOOD_VALUES.replace("30m", "45m"))
+        ),
+    );
+    dir.plan()
+        .assert_success("plan an update")
+        .assert_contains("1 to change")
+        .assert_contains("~ drain_timeout");
+    dir.apply().assert_success("apply the update");
+    let id = dir.state_show("kured_gated_reboot_policy.p").stdout;
+    let second_id = id
+        .lines()
+        .find(|l| l.trim_start().starts_with("id "))
+        .map(str::to_string);
+    assert!(first_id.is_some());
+    assert_eq!(first_id, second_id, "the id survives an update");
+}
+
+#[test]
+fn unknown_inputs_are_checked_at_apply_before_anything_is_stored() {
+    let dir = stack(&format!(
+        r#"
+resource "terraform_data" "sentinel" {{
+  input = "/sentinel/gated-reboot-required"
+}}
+{}
+"#,
+        policy(
+            "",
+            "configuration:\n  rebootSentinel: ${terraform_data.sentinel.output}\n  drainTimeout: 30m\n"
+        )
+    ));
+    dir.plan()
+        .assert_success("the check waits for the unknown value")
+        .assert_contains("kured_sentinel_host_path = (known after apply)");
+    let apply = dir.apply();
+    apply
+        .assert_failure("apply runs the check once the value is known")
+        .assert_contains("kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required");
+    let list = dir.run(&["state", "list"]);
+    assert!(
+        !list.stdout.contains("kured_gated_reboot_policy.p"),
+        "nothing stored: {}",
+        list.stdout
+    );
+}
+
+#[test]
+fn drain_blockers_fail_while_the_drain_timeout_is_unbounded() {
+    let values = "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n";
+    let dir = stack(&policy(
+        "known_drain_blockers = [\"apps/web\", \"db/postgres\"]",
+        values,
+    ));
+    dir.plan()
+        .assert_failure("blockers with an unbounded drain")
+        .assert_contains("apps/web, db/postgres")
+        .assert_contains("known_drain_blockers");
+    let dir = stack(&policy("", values));
+    dir.plan()
+        .assert_success("no blockers: only a warning")
+        .assert_contains("Warning: kured's drain timeout is unbounded");
+}
+
+fn assert_plan_error(body: &str, needles: &[&str]) -> Output {
+    let dir = stack(body);
+    let plan = dir.plan();
+    plan.assert_failure(&format!("plan must fail: {needles:?}"));
+    for needle in needles {
+        plan.assert_contains(needle);
+    }
+    plan
+}
+
+#[test]
+fn each_bad_input_gets_its_error() {
+    let cases: Vec<(String, Vec<&str>)> = vec![
+        (
+            policy(
+                "",
+                "configuration:\n  rebootSentinel: \"\"\n  drainTimeout: 5m\n",
+            ),
+            vec!["hostPath \".\"", "not an absolute directory"],
+        ),
+        (
+            policy(
+                "",
+                "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 5m\n  startTime: \"25:00\"\n",
+            ),
+            vec!["reboot window is invalid", "--start-time"],
+        ),
+        (
+            policy(
+                "",
+                "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 5m\n  timeZone: Mars/Olympus\n",
+            ),
+            vec!["reboot window is invalid", "Mars/Olympus"],
+        ),
+        (
+            policy(
+                "",
+                "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: half an hour\n",
+            ),
+            vec!["--drain-timeout is invalid"],
+        ),
+        (
+            policy(
+                "",
+                "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 5m\n  rebootDays: [mo, funday]\n",
+            ),
+            vec!["reboot window is invalid", "funday"],
+        ),
+        (
+            policy("", "configuration: [unclosed\n"),
+            vec!["values[0]", "line 1"],
+        ),
+        (
+            policy("", GOOD_VALUES).replace("5.11.0", "3.9.0"),
+            vec!["unsupported kured chart version", "4.0.0"],
+        ),
+        (
+            policy("", GOOD_VALUES).replace(
+                "mount_path    = \"/host/var-run\"",
+                "mount_path    = \"/host/var-run\"\n    read_only     = true",
+            ),
+            vec!["the gate's mount is read-only"],
+        ),
+        (
+            policy("sentinel_host_path = \"/var/lib/gate/reboot\"", GOOD_VALUES),
+            vec!["not sentinel_host_path /var/lib/gate/reboot"],
+        ),
+    ];
+    for (body, needles) in cases {
+        assert_plan_error(&body, &needles);
+    }
+}
+
+#[test]
+fn configuration_shape_errors_show_at_validate() {
+    let dir = stack(
+        r#"
+resource "kured_gated_reboot_policy" "p" {
+  kured = {
+    chart_version      = "5.11.0"
+    daemonset_manifest = "kind: DaemonSet"
+  }
+  gate = {
+    sentinel_path = "/host/x"
+    host_path     = "/var/run"
+  }
+}
+"#,
+    );
+    dir.validate()
+        .assert_failure("validate")
+        .assert_contains("kured has both chart_version and daemonset_manifest")
+        .assert_contains("gate.mount_path is missing");
+}
+
+#[test]
+fn a_manifest_described_kured_is_checked_too() {
+    let manifest = r#"apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: kured
+  namespace: kube-system
+spec:
+  template:
+    spec:
+      containers:
+        - name: kured
+          image: ghcr.io/kubereboot/kured:1.21.0
+          command: ["/usr/bin/kured"]
+          args: ["--reboot-sentinel=/sentinel/gated-reboot-required", "--drain-timeout=30m"]
+          volumeMounts:
+            - {name: sentinel, mountPath: /sentinel, readOnly: true}
+      volumes:
+        - {name: sentinel, hostPath: {path: /var/run, type: Directory}}
+"#;
+    let dir = stack(&format!(
+        r#"
+resource "kured_gated_reboot_policy" "p" {{
+  kured = {{
+    daemonset_manifest = <<-YAML
+{manifest}
+YAML
+  }}
+  gate = {{
+    sentinel_path = "/host/var-run/gated-reboot-required"
+    host_path     = "/var/run"
+    mount_path    = "/host/var-run"
+  }}
+}}
+output "kured" {{ value = kured_gated_reboot_policy.p.kured_sentinel_host_path }}
+output "version" {{ value = kured_gated_reboot_policy.p.kured_app_version }}
+"#
+    ));
+    dir.apply()
+        .assert_success("a manifest that mounts /var/run at /sentinel is aligned");
+    let out = dir.output_json();
+    assert_eq!(out["kured"]["value"], "/var/run/gated-reboot-required");
+    assert_eq!(out["version"]["value"], "1.21.0");
+}

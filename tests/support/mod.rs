@@ -1,0 +1,4 @@
+//! Helpers shared by the integration tests; each test binary includes them
+//! with `mod support;`.
+
+pub mod terraform;
