@@ -2,12 +2,15 @@
 //! data source and function lives in its own file; the checks themselves are in
 //! [`crate::core`].
 
+pub mod cluster;
 mod gated_reboot_policy;
 mod inputs;
 mod sentinel_paths;
 
 use std::sync::Arc;
 
+use self::cluster::{Cluster, ClusterSettings, DEFAULT_REQUEST_TIMEOUT};
+use crate::core::duration::GoDuration;
 use crate::core::node_path::HostPathAliases;
 use crate::plugin::api::{DataSource, Function, Provider, Resource};
 use crate::plugin::diag::{AttrPath, Diagnostics};
@@ -23,15 +26,8 @@ pub struct KuredProvider;
 /// What every resource and data source receives once the provider is configured.
 pub struct ProviderState {
     pub aliases: HostPathAliases,
-}
-
-impl ProviderState {
-    /// The state an unconfigured provider behaves as (defaults everywhere).
-    pub fn defaults() -> Self {
-        ProviderState {
-            aliases: HostPathAliases::default(),
-        }
-    }
+    /// The live cluster. Nothing is read or connected until a read names the cluster.
+    pub cluster: Cluster,
 }
 
 #[tonic::async_trait]
@@ -61,6 +57,12 @@ impl Provider for KuredProvider {
                     )
                     .optional(),
                     Attribute::new(
+                        "request_timeout",
+                        Type::String,
+                        "The longest one request to the cluster may take, as a Go duration. Defaults to `30s`.",
+                    )
+                    .optional(),
+                    Attribute::new(
                         "host_path_aliases",
                         Type::map(Type::String),
                         "Node paths that are the same directory as another, as a map from the alias to the path it stands for. Replaces the default `{\"/var/run\" = \"/run\", \"/var/lock\" = \"/run/lock\"}`; pass `{}` to compare paths literally.",
@@ -73,6 +75,7 @@ impl Provider for KuredProvider {
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let _ = aliases_from(config, diags);
+        let _ = cluster_settings(config, diags);
     }
 
     async fn configure(
@@ -81,8 +84,12 @@ impl Provider for KuredProvider {
         _tf: &str,
         diags: &mut Diagnostics,
     ) -> Option<ProviderState> {
-        let aliases = aliases_from(config, diags)?;
-        Some(ProviderState { aliases })
+        let aliases = aliases_from(config, diags);
+        let settings = cluster_settings(config, diags);
+        Some(ProviderState {
+            aliases: aliases?,
+            cluster: Cluster::new(settings?),
+        })
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<ProviderState>>> {
@@ -121,4 +128,52 @@ fn aliases_from(config: &Value, diags: &mut Diagnostics) -> Option<HostPathAlias
         }
         Some(_) => Some(HostPathAliases::default()),
     }
+}
+
+/// Reads the kubeconfig settings and the request timeout. Unknown values (a path from
+/// another resource) fall back to the defaults here; live reads then report what failed.
+fn cluster_settings(config: &Value, diags: &mut Diagnostics) -> Option<ClusterSettings> {
+    let text = |name: &str| config.get(name).and_then(Value::as_str).map(str::to_string);
+    let mut ok = true;
+    for name in ["kubeconfig_path", "kubeconfig_context"] {
+        if text(name).is_some_and(|v| v.trim().is_empty()) {
+            diags.error_at(
+                AttrPath::attr(name),
+                format!("{name} is empty"),
+                "Leave it out to use the default, or name a kubeconfig file or context.",
+            );
+            ok = false;
+        }
+    }
+    let request_timeout = match text("request_timeout") {
+        None => DEFAULT_REQUEST_TIMEOUT,
+        Some(raw) => match GoDuration::parse(&raw) {
+            Ok(d) if d.as_nanos() > 0 => {
+                std::time::Duration::from_nanos(d.as_nanos().unsigned_abs())
+            }
+            Ok(_) => {
+                diags.error_at(
+                    AttrPath::attr("request_timeout"),
+                    "request_timeout must be positive",
+                    format!("{raw:?} would let a request wait forever or not at all; use a duration such as 30s or 2m."),
+                );
+                ok = false;
+                DEFAULT_REQUEST_TIMEOUT
+            }
+            Err(err) => {
+                diags.error_at(
+                    AttrPath::attr("request_timeout"),
+                    "invalid request_timeout",
+                    err.to_string(),
+                );
+                ok = false;
+                DEFAULT_REQUEST_TIMEOUT
+            }
+        },
+    };
+    ok.then(|| ClusterSettings {
+        kubeconfig_path: text("kubeconfig_path"),
+        context: text("kubeconfig_context"),
+        request_timeout,
+    })
 }

@@ -1,4 +1,5 @@
 //! Helpers shared by the integration tests; each test binary includes them
 //! with `mod support;`.
 
+pub mod fake_apiserver;
 pub mod terraform;
