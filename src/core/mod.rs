@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod mounts;
 pub mod node_path;
 pub mod pdb;
+pub mod placement;
 pub mod policy;
 pub mod recommended;
 pub mod resolve;

@@ -551,6 +551,20 @@ pub fn check_policy(
     report
 }
 
+/// A warning for nodes that run kured but no ready gate pod (known only in live mode).
+pub fn nodes_without_gate_finding(nodes: &[String]) -> Option<Finding> {
+    (!nodes.is_empty()).then(|| {
+        Finding::warning(
+            Field::Gate(GateField::Whole),
+            format!("{} node(s) run kured but no ready gate pod: they will never reboot", nodes.len()),
+            format!(
+                "No ready gate pod writes the gated sentinel on: {}. Check the gate DaemonSet's node selector, tolerations and readiness.",
+                nodes.join(", ")
+            ),
+        )
+    })
+}
+
 /// The recommended chart values, in chart mode, for a target node file.
 pub fn recommendation(kured: &KuredAnalysis, target: &str) -> Option<String> {
     let chart = kured.modelled_chart?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::ProviderState;
 use super::inputs::{self, Read};
-use crate::core::node_path::HostPathAliases;
+use super::live;
 use crate::core::policy::{self, DEFAULT_UPSTREAM_SENTINEL, PolicyInput, PolicyReport};
 use crate::core::resolve::KuredOutcome;
 use crate::plugin::api::{ApplyRequest, PlanRequest, Planned, Resource};
@@ -122,6 +122,7 @@ struct Evaluated {
     kured: policy::KuredAnalysis,
     gate: crate::core::resolve::GatePath,
     report: PolicyReport,
+    origins: inputs::Origins,
 }
 
 enum Outcome {
@@ -138,8 +139,13 @@ fn upstream_of(config: &Value) -> Option<String> {
     }
 }
 
-/// Reads the configuration and runs every check. `None`: errors are in `diags`.
-fn evaluate(config: &Value, aliases: &HostPathAliases, diags: &mut Diagnostics) -> Option<Outcome> {
+/// Reads the configuration (and the cluster, in live mode) and runs every check.
+/// `None`: errors are in `diags`.
+async fn evaluate(
+    config: &Value,
+    state: &ProviderState,
+    diags: &mut Diagnostics,
+) -> Option<Outcome> {
     let kured = inputs::kured_input(config, diags);
     let gate = inputs::gate_input(config, diags);
     let (Some(kured), Some(gate)) = (kured, gate) else {
@@ -170,21 +176,31 @@ fn evaluate(config: &Value, aliases: &HostPathAliases, diags: &mut Diagnostics) 
         upstream_sentinel_host_path: upstream,
         known_drain_blockers,
     };
-    let analysed_kured = policy::analyse_kured(&kured, aliases);
+    let resolved = live::resolve(&state.cluster, kured, Some(gate), diags).await?;
+    let origins = resolved.origins;
+    let gate = resolved.gate?;
+    let aliases = &state.aliases;
+    let analysed_kured = policy::analyse_kured(&resolved.kured, aliases);
     let analysed_gate = policy::analyse_gate(&gate, aliases);
     let (kured, gate) = match (analysed_kured, analysed_gate) {
         (Ok(k), Ok(g)) => (k, g),
         (k, g) => {
             let findings: Vec<_> = [k.err(), g.err()].into_iter().flatten().collect();
-            inputs::report(&findings, diags);
+            inputs::report(&findings, origins, diags);
             return None;
         }
     };
-    let report = policy::check_policy(&policy_input, &kured, &gate, aliases);
+    let mut report = policy::check_policy(&policy_input, &kured, &gate, aliases);
+    if let Some(nodes) = &resolved.nodes_without_gate {
+        report
+            .findings
+            .extend(policy::nodes_without_gate_finding(nodes));
+    }
     Some(Outcome::Checked(Box::new(Evaluated {
         kured,
         gate,
         report,
+        origins,
     })))
 }
 
@@ -243,10 +259,10 @@ impl Resource<ProviderState> for GatedRebootPolicy {
             _ => Value::Unknown,
         };
         let upstream = upstream_of(req.config).map_or(Value::Unknown, Value::String);
-        let computed = match evaluate(req.config, &state.aliases, diags)? {
+        let computed = match evaluate(req.config, state, diags).await? {
             Outcome::Unknown => COMPUTED.iter().map(|k| (*k, Value::Unknown)).collect(),
             Outcome::Checked(evaluated) => {
-                inputs::report(&evaluated.report.findings, diags);
+                inputs::report(&evaluated.report.findings, evaluated.origins, diags);
                 if evaluated.report.has_errors() {
                     return None;
                 }
@@ -272,7 +288,7 @@ impl Resource<ProviderState> for GatedRebootPolicy {
             .planned_state
             .get("warnings")
             .is_some_and(|w| !w.is_unknown());
-        let evaluated = match evaluate(req.config, &state.aliases, diags)? {
+        let evaluated = match evaluate(req.config, state, diags).await? {
             Outcome::Checked(evaluated) => evaluated,
             Outcome::Unknown => {
                 diags.error(
@@ -290,7 +306,7 @@ impl Resource<ProviderState> for GatedRebootPolicy {
             .filter(|f| f.severity == policy::Severity::Error || !warned_at_plan)
             .cloned()
             .collect();
-        inputs::report(&findings, diags);
+        inputs::report(&findings, evaluated.origins, diags);
         if evaluated.report.has_errors() {
             return None;
         }

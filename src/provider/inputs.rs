@@ -48,13 +48,25 @@ pub fn kured_attribute() -> Attribute {
             )
             .optional(),
             Attribute::new(
+                "namespace",
+                Type::String,
+                "Live mode: the namespace of kured's DaemonSet in the cluster (set with `name`). The provider reads it with the provider's kubeconfig settings.",
+            )
+            .optional(),
+            Attribute::new(
+                "name",
+                Type::String,
+                "Live mode: the name of kured's DaemonSet in the cluster (set with `namespace`). kured's version is read from the container image tag.",
+            )
+            .optional(),
+            Attribute::new(
                 "container",
                 Type::String,
                 "Name of the container that runs kured. Defaults to `kured`.",
             )
             .optional(),
         ],
-        "How kured is installed: `chart_version` with `values` (and optionally `image_tag`), or `daemonset_manifest`.",
+        "How kured is installed, one of three ways: `chart_version` with `values` (and optionally `image_tag`); `daemonset_manifest`; or `namespace` and `name` of the DaemonSet in the live cluster.",
     )
     .required()
 }
@@ -101,13 +113,25 @@ pub fn gate_attribute(required: bool) -> Attribute {
             )
             .optional(),
             Attribute::new(
+                "namespace",
+                Type::String,
+                "Live mode: the namespace of the gate's DaemonSet in the cluster (set with `name`).",
+            )
+            .optional(),
+            Attribute::new(
+                "name",
+                Type::String,
+                "Live mode: the name of the gate's DaemonSet in the cluster (set with `namespace`).",
+            )
+            .optional(),
+            Attribute::new(
                 "container",
                 Type::String,
-                "With `daemonset_manifest`: the container that writes the sentinel. Defaults to the only container.",
+                "With `daemonset_manifest` or live mode: the container that writes the sentinel. Defaults to the only container.",
             )
             .optional(),
         ],
-        "The sentinel gate: the file it writes and how its container reaches the node, either `host_path` + `mount_path` or `daemonset_manifest`.",
+        "The sentinel gate: the file it writes and how its container reaches the node, one of three ways: `host_path` + `mount_path`; `daemonset_manifest`; or `namespace` and `name` of its DaemonSet in the live cluster.",
     );
     if required {
         attr.required()
@@ -139,9 +163,97 @@ fn strings(obj: &Value, name: &str) -> Result<Option<Vec<String>>, ()> {
     }
 }
 
+/// kured as the configuration describes it: offline, or by its DaemonSet in the cluster.
+pub enum KuredSpec {
+    Described(KuredInput),
+    Live {
+        namespace: String,
+        name: String,
+        container: String,
+    },
+}
+
+/// The gate as the configuration describes it.
+pub enum GateSpec {
+    Described(GateInput),
+    Live {
+        namespace: String,
+        name: String,
+        container: Option<String>,
+        sentinel_path: String,
+    },
+}
+
+/// Checks that exactly one way of describing an object is used; returns its index.
+fn one_way(
+    path: &AttrPath,
+    what: &str,
+    ways: &[(&str, bool)],
+    diags: &mut Diagnostics,
+) -> Option<usize> {
+    let chosen: Vec<usize> = ways
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, set))| *set)
+        .map(|(i, _)| i)
+        .collect();
+    let names: Vec<&str> = ways.iter().map(|(name, _)| *name).collect();
+    match chosen.as_slice() {
+        [one] => Some(*one),
+        [] => {
+            diags.error_at(
+                path.clone(),
+                format!("{what} is not described"),
+                format!("Describe {what} one way: {}.", names.join("; or ")),
+            );
+            None
+        }
+        many => {
+            let used: Vec<&str> = many.iter().filter_map(|i| names.get(*i).copied()).collect();
+            diags.error_at(
+                path.clone(),
+                format!(
+                    "{what} is described more than one way: {}",
+                    used.join(" and ")
+                ),
+                format!("Use exactly one of: {}.", names.join("; ")),
+            );
+            None
+        }
+    }
+}
+
+/// Requires `namespace` and `name` together for live mode.
+fn live_target(
+    path: &AttrPath,
+    namespace: Option<String>,
+    name: Option<String>,
+    diags: &mut Diagnostics,
+) -> Option<(String, String)> {
+    match (namespace, name) {
+        (Some(ns), Some(name)) => Some((ns, name)),
+        (Some(_), None) => {
+            diags.error_at(
+                path.clone().then("name"),
+                "name is missing",
+                "Live mode needs the DaemonSet's namespace and name.",
+            );
+            None
+        }
+        _ => {
+            diags.error_at(
+                path.clone().then("namespace"),
+                "namespace is missing",
+                "Live mode needs the DaemonSet's namespace and name.",
+            );
+            None
+        }
+    }
+}
+
 /// Reads the `kured` object. Configuration-shape errors go to `diags`; `None` means an
 /// error was recorded.
-pub fn kured_input(config: &Value, diags: &mut Diagnostics) -> Option<Read<KuredInput>> {
+pub fn kured_input(config: &Value, diags: &mut Diagnostics) -> Option<Read<KuredSpec>> {
     let path = AttrPath::attr("kured");
     let obj = match config.get("kured") {
         Some(Value::Unknown) => return Some(Read::Unknown),
@@ -161,59 +273,72 @@ pub fn kured_input(config: &Value, diags: &mut Diagnostics) -> Option<Read<Kured
             strings(obj, "values")?,
             string(obj, "image_tag")?,
             string(obj, "daemonset_manifest")?,
+            string(obj, "namespace")?,
+            string(obj, "name")?,
             string(obj, "container")?,
         ))
     })();
-    let Ok((chart_version, values, image_tag, manifest, container)) = read else {
+    let Ok((chart_version, values, image_tag, manifest, namespace, name, container)) = read else {
         return Some(Read::Unknown);
     };
     let container = container.unwrap_or_else(|| "kured".to_string());
-    let source = match (chart_version, manifest) {
-        (Some(chart_version), None) => KuredSource::Chart {
-            chart_version,
-            values: values.unwrap_or_default(),
-            image_tag,
-        },
-        (None, Some(text)) => {
-            for (name, set) in [
-                ("values", values.is_some()),
-                ("image_tag", image_tag.is_some()),
-            ] {
-                if set {
-                    diags.error_at(
-                        path.clone().then(name),
-                        format!("kured.{name} goes with chart_version"),
-                        "kured.daemonset_manifest describes kured completely; remove this argument or describe kured by chart_version instead.",
-                    );
-                }
+    let way = one_way(
+        &path,
+        "kured",
+        &[
+            ("chart_version (with values)", chart_version.is_some()),
+            ("daemonset_manifest", manifest.is_some()),
+            (
+                "namespace and name of the live DaemonSet",
+                namespace.is_some() || name.is_some(),
+            ),
+        ],
+        diags,
+    )?;
+    if way != 0 {
+        for (attr, set) in [
+            ("values", values.is_some()),
+            ("image_tag", image_tag.is_some()),
+        ] {
+            if set {
+                diags.error_at(
+                    path.clone().then(attr),
+                    format!("kured.{attr} goes with chart_version"),
+                    "A manifest or a live DaemonSet describes kured completely; remove this argument, or describe kured by chart_version instead.",
+                );
             }
-            if diags.has_errors() {
-                return None;
-            }
-            KuredSource::Manifest { text }
         }
-        (Some(_), Some(_)) => {
-            diags.error_at(
-                path,
-                "kured has both chart_version and daemonset_manifest",
-                "Describe kured one way: chart_version with values (installed by the Helm chart), or daemonset_manifest (installed without it).",
-            );
+        if diags.has_errors() {
             return None;
         }
-        (None, None) => {
-            diags.error_at(
-                path,
-                "kured needs chart_version or daemonset_manifest",
-                "Set chart_version and values as the stack passes them to helm_release, or daemonset_manifest with kured's DaemonSet.",
-            );
-            return None;
+    }
+    let spec = match (way, chart_version, manifest) {
+        (0, Some(chart_version), _) => KuredSpec::Described(KuredInput {
+            source: KuredSource::Chart {
+                chart_version,
+                values: values.unwrap_or_default(),
+                image_tag,
+            },
+            container,
+        }),
+        (1, _, Some(text)) => KuredSpec::Described(KuredInput {
+            source: KuredSource::Manifest { text },
+            container,
+        }),
+        _ => {
+            let (namespace, name) = live_target(&path, namespace, name, diags)?;
+            KuredSpec::Live {
+                namespace,
+                name,
+                container,
+            }
         }
     };
-    Some(Read::Known(KuredInput { source, container }))
+    Some(Read::Known(spec))
 }
 
-/// Reads the `gate` object; `Ok(None)` inside `Known` when it is absent.
-pub fn gate_input(config: &Value, diags: &mut Diagnostics) -> Option<Read<Option<GateInput>>> {
+/// Reads the `gate` object; `None` inside `Known` when it is absent.
+pub fn gate_input(config: &Value, diags: &mut Diagnostics) -> Option<Read<Option<GateSpec>>> {
     let path = AttrPath::attr("gate");
     let obj = match config.get("gate") {
         Some(Value::Unknown) => return Some(Read::Unknown),
@@ -233,63 +358,100 @@ pub fn gate_input(config: &Value, diags: &mut Diagnostics) -> Option<Read<Option
             string(obj, "sub_path")?,
             read_only,
             string(obj, "daemonset_manifest")?,
+            string(obj, "namespace")?,
+            string(obj, "name")?,
             string(obj, "container")?,
         ))
     })();
-    let Ok((sentinel_path, host_path, mount_path, sub_path, read_only, manifest, container)) = read
+    let Ok((
+        sentinel_path,
+        host_path,
+        mount_path,
+        sub_path,
+        read_only,
+        manifest,
+        namespace,
+        name,
+        container,
+    )) = read
     else {
         return Some(Read::Unknown);
     };
     let sentinel_path = sentinel_path.unwrap_or_default();
-    let source = match (host_path, mount_path, manifest) {
-        (Some(host_path), Some(mount_path), None) => GateSource::Mount(DeclaredMount {
-            host_path,
-            mount_path,
-            sub_path,
-            read_only,
+    let way = one_way(
+        &path,
+        "gate",
+        &[
+            (
+                "host_path and mount_path",
+                host_path.is_some() || mount_path.is_some(),
+            ),
+            ("daemonset_manifest", manifest.is_some()),
+            (
+                "namespace and name of the live DaemonSet",
+                namespace.is_some() || name.is_some(),
+            ),
+        ],
+        diags,
+    )?;
+    let spec = match way {
+        0 => match (host_path, mount_path) {
+            (Some(host_path), Some(mount_path)) => GateSpec::Described(GateInput {
+                sentinel_path,
+                source: GateSource::Mount(DeclaredMount {
+                    host_path,
+                    mount_path,
+                    sub_path,
+                    read_only,
+                }),
+            }),
+            (Some(_), None) => {
+                diags.error_at(
+                    path.then("mount_path"),
+                    "gate.mount_path is missing",
+                    "Say where the gate's container mounts host_path, e.g. /host/var-run.",
+                );
+                return None;
+            }
+            _ => {
+                diags.error_at(
+                    path.then("host_path"),
+                    "gate.host_path is missing",
+                    "Name the node directory the gate mounts at mount_path, e.g. /var/run.",
+                );
+                return None;
+            }
+        },
+        1 => GateSpec::Described(GateInput {
+            sentinel_path,
+            source: GateSource::Manifest {
+                text: manifest.unwrap_or_default(),
+                container,
+            },
         }),
-        (None, None, Some(text)) => GateSource::Manifest { text, container },
-        (Some(_), None, None) => {
-            diags.error_at(
-                path.then("mount_path"),
-                "gate.mount_path is missing",
-                "Say where the gate's container mounts host_path, e.g. /host/var-run.",
-            );
-            return None;
-        }
-        (None, Some(_), None) => {
-            diags.error_at(
-                path.then("host_path"),
-                "gate.host_path is missing",
-                "Name the node directory the gate mounts at mount_path, e.g. /var/run.",
-            );
-            return None;
-        }
-        (None, None, None) => {
-            diags.error_at(
-                path,
-                "gate needs host_path and mount_path, or daemonset_manifest",
-                "Describe how the gate's container reaches the node: its hostPath mount, or its DaemonSet manifest.",
-            );
-            return None;
-        }
-        (_, _, Some(_)) => {
-            diags.error_at(
-                path,
-                "gate has both a mount and daemonset_manifest",
-                "Describe the gate one way: host_path with mount_path, or daemonset_manifest.",
-            );
-            return None;
+        _ => {
+            let (namespace, name) = live_target(&path, namespace, name, diags)?;
+            GateSpec::Live {
+                namespace,
+                name,
+                container,
+                sentinel_path,
+            }
         }
     };
-    Some(Read::Known(Some(GateInput {
-        sentinel_path,
-        source,
-    })))
+    Some(Read::Known(Some(spec)))
+}
+
+/// Which objects were read from the live cluster: a finding about their manifest then
+/// belongs on `name`, the argument that named them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Origins {
+    pub kured_live: bool,
+    pub gate_live: bool,
 }
 
 /// The attribute path of a finding's field.
-pub fn field_path(field: Field) -> AttrPath {
+pub fn field_path(field: Field, origins: Origins) -> AttrPath {
     match field {
         Field::SentinelHostPath => AttrPath::attr("sentinel_host_path"),
         Field::UpstreamSentinelHostPath => AttrPath::attr("upstream_sentinel_host_path"),
@@ -302,6 +464,7 @@ pub fn field_path(field: Field) -> AttrPath {
                 KuredField::Values(None) => kured.then("values"),
                 KuredField::Values(Some(i)) => kured.then("values").index(i),
                 KuredField::ImageTag => kured.then("image_tag"),
+                KuredField::Manifest if origins.kured_live => kured.then("name"),
                 KuredField::Manifest => kured.then("daemonset_manifest"),
                 KuredField::Container => kured.then("container"),
             }
@@ -312,6 +475,7 @@ pub fn field_path(field: Field) -> AttrPath {
                 GateField::Whole => gate,
                 GateField::SentinelPath => gate.then("sentinel_path"),
                 GateField::ReadOnly => gate.then("read_only"),
+                GateField::Manifest if origins.gate_live => gate.then("name"),
                 GateField::Manifest => gate.then("daemonset_manifest"),
                 GateField::Container => gate.then("container"),
             }
@@ -320,9 +484,9 @@ pub fn field_path(field: Field) -> AttrPath {
 }
 
 /// Adds findings to the diagnostics, each on its attribute.
-pub fn report(findings: &[Finding], diags: &mut Diagnostics) {
+pub fn report(findings: &[Finding], origins: Origins, diags: &mut Diagnostics) {
     for f in findings {
-        let path = field_path(f.field);
+        let path = field_path(f.field, origins);
         match f.severity {
             Severity::Error => diags.error_at(path, f.summary.clone(), f.detail.clone()),
             Severity::Warning => diags.warning_at(path, f.summary.clone(), f.detail.clone()),

@@ -3,6 +3,7 @@
 
 use super::ProviderState;
 use super::inputs::{self, Read};
+use super::live;
 use crate::core::policy;
 use crate::core::resolve::KuredOutcome;
 use crate::plugin::api::DataSource;
@@ -32,6 +33,7 @@ impl DataSource<ProviderState> for SentinelPaths {
                     Attribute::new("kured_app_version", Type::String, "The kured version assumed; null when it cannot be read.").computed(),
                     Attribute::new("gate_sentinel_host_path", Type::String, "The node file the gate writes; null without `gate`.").computed(),
                     Attribute::new("gate_sentinel_chain", Type::list(Type::String), "How the gate's file reaches the node; empty without `gate`.").computed(),
+                    Attribute::new("nodes_without_gate", Type::list(Type::String), "With kured and the gate both live: the nodes that run a kured pod but no ready gate pod. There, reboots never happen. Null otherwise.").computed(),
                     Attribute::new("aligned", Type::Bool, "Whether kured watches exactly the file the gate writes (after host path aliases). False without `gate`.").computed(),
                 ],
             ),
@@ -54,20 +56,23 @@ impl DataSource<ProviderState> for SentinelPaths {
         let (Some(Read::Known(kured)), Some(Read::Known(gate))) = (kured, gate) else {
             return None;
         };
-        let kured = match policy::analyse_kured(&kured, &state.aliases) {
+        let resolved = live::resolve(&state.cluster, kured, gate, diags).await?;
+        let origins = resolved.origins;
+        let kured = match policy::analyse_kured(&resolved.kured, &state.aliases) {
             Ok(k) => k,
             Err(finding) => {
-                inputs::report(&[finding], diags);
+                inputs::report(&[finding], origins, diags);
                 return None;
             }
         };
-        let gate = match gate
+        let gate = match resolved
+            .gate
             .map(|g| policy::analyse_gate(&g, &state.aliases))
             .transpose()
         {
             Ok(g) => g,
             Err(finding) => {
-                inputs::report(&[finding], diags);
+                inputs::report(&[finding], origins, diags);
                 return None;
             }
         };
@@ -109,6 +114,13 @@ impl DataSource<ProviderState> for SentinelPaths {
             ),
         );
         set("aligned", Value::Bool(aligned));
+        set(
+            "nodes_without_gate",
+            resolved
+                .nodes_without_gate
+                .as_deref()
+                .map_or(Value::Null, inputs::string_list),
+        );
         Some(Value::Object(out))
     }
 }
