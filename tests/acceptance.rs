@@ -135,6 +135,8 @@ fn every_example_plans() {
         ("data-sources/kured_sentinel_paths", true),
         ("incident/broken", false),
         ("incident/fixed", true),
+        ("functions/sentinel_host_path", true),
+        ("functions/node_path", true),
     ] {
         let plan = example(path).plan();
         if should_pass {
@@ -376,4 +378,49 @@ output "version" {{ value = kured_gated_reboot_policy.p.kured_app_version }}
     let out = dir.output_json();
     assert_eq!(out["kured"]["value"], "/var/run/gated-reboot-required");
     assert_eq!(out["version"]["value"], "1.21.0");
+}
+
+#[test]
+fn functions_answer_through_terraform() {
+    let dir = example("functions/sentinel_host_path");
+    dir.apply().assert_success("apply");
+    assert_eq!(
+        dir.output_json()["kured_watches"]["value"],
+        "/var/run/gated-reboot-required"
+    );
+    let dir = example("functions/node_path");
+    dir.apply().assert_success("apply");
+    assert_eq!(
+        dir.output_json()["gate_writes"]["value"],
+        "/var/run/gated-reboot-required"
+    );
+}
+
+#[test]
+fn function_errors_name_the_argument() {
+    let dir = stack(
+        r#"
+output "x" {
+  value = provider::kured::sentinel_host_path("3.1.0", [])
+}
+"#,
+    );
+    dir.plan()
+        .assert_failure("an unsupported chart version")
+        .assert_contains("Invalid value for \"chart_version\" parameter")
+        .assert_contains("4.0.0");
+    let dir = stack(
+        r#"
+output "x" {
+  value = provider::kured::node_path(yamlencode({
+    apiVersion = "apps/v1", kind = "DaemonSet", metadata = { name = "g" },
+    spec = { template = { spec = { containers = [{ name = "g" }] } } }
+  }), "g", "/host/var-run/x")
+}
+"#,
+    );
+    dir.plan()
+        .assert_failure("a path that reaches no node file")
+        .assert_contains("Invalid value for \"container_path\" parameter")
+        .assert_contains("own filesystem");
 }
