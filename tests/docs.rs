@@ -248,3 +248,13 @@ fn every_attribute_has_a_description_and_no_page_is_orphaned() {
         }
     }
 }
+
+#[test]
+fn the_readme_lists_exactly_the_cluster_role_the_provider_needs() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md is readable");
+    let role = terraform_provider_kured::provider::cluster::required_cluster_role_yaml(
+        "kured-provider-reader",
+    );
+    assert!(readme.contains(&role), "README.md must contain:\n{role}");
+}

@@ -1,0 +1,100 @@
+//! The process-level contract with go-plugin: refuse to run without Terraform's cookie,
+//! and announce a well-formed handshake line promptly when started properly. The time to
+//! handshake is printed as a figure, never asserted.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-kured");
+const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+fn provider() -> Command {
+    let mut cmd = Command::new(PROVIDER);
+    cmd.env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .env_remove("TF_LOG")
+        .env_remove("TF_LOG_PROVIDER");
+    cmd
+}
+
+#[test]
+fn refuses_to_run_without_the_cookie() {
+    let out = provider().output().expect("the provider runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("Terraform starts it itself"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one clear sentence: {stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn refuses_a_terraform_without_protocol_6() {
+    let out = provider()
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "4,5")
+        .output()
+        .expect("the provider runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("version 6"));
+}
+
+/// Starts the provider, reads its handshake line, kills it, and returns the line and the
+/// time it took.
+fn handshake(client_cert: Option<&str>) -> (String, Duration) {
+    let mut cmd = provider();
+    cmd.env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(cert) = client_cert {
+        cmd.env("PLUGIN_CLIENT_CERT", cert);
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("the provider starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .expect("a handshake line");
+    let elapsed = started.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    (line.trim_end().to_string(), elapsed)
+}
+
+#[test]
+fn announces_a_well_formed_handshake_line() {
+    let (line, _) = handshake(None);
+    let parts: Vec<&str> = line.split('|').collect();
+    assert_eq!(parts.len(), 5, "{line}");
+    assert_eq!(&parts[..3], &["1", "6", "unix"], "{line}");
+    assert_eq!(parts[4], "grpc");
+    assert!(parts[3].starts_with('/'), "{line}");
+
+    // With AutoMTLS the line carries the server certificate as unpadded base64 DER.
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("a key");
+    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("a certificate");
+    let (line, _) = handshake(Some(&cert.pem()));
+    let parts: Vec<&str> = line.split('|').collect();
+    assert_eq!(parts.len(), 6, "{line}");
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(parts[5])
+        .expect("unpadded standard base64");
+    assert_eq!(der.first(), Some(&0x30), "DER starts with a SEQUENCE");
+}
+
+#[test]
+fn measures_start_to_handshake() {
+    let mut times: Vec<Duration> = (0..21).map(|_| handshake(None).1).collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    // A figure for the notes and docs/performance.md, not an assertion.
+    println!(
+        "start-to-handshake median of 21: {:.2} ms",
+        median.as_secs_f64() * 1000.0
+    );
+}
