@@ -16,5 +16,5 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/rebootgate/kured";
 
 /// Runs the provider as a Terraform plugin.
 pub fn run() -> std::process::ExitCode {
-    plugin::serve::main(provider::KuredProvider::default(), PROVIDER_ADDRESS)
+    plugin::serve::main(provider::KuredProvider, PROVIDER_ADDRESS)
 }

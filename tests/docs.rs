@@ -146,7 +146,7 @@ fn render_function(sig: &FunctionSignature) -> String {
 
 /// Every page the schema implies, with its generated part.
 fn expected_pages() -> Vec<(PathBuf, String)> {
-    let provider = KuredProvider::default();
+    let provider = KuredProvider;
     let strip = |name: &str| name.trim_start_matches("kured_").to_string();
     let mut pages = vec![(
         docs_dir().join("index.md"),
@@ -219,7 +219,7 @@ fn every_attribute_has_a_description_and_no_page_is_orphaned() {
             }
         }
     }
-    let provider = KuredProvider::default();
+    let provider = KuredProvider;
     let mut missing = Vec::new();
     walk(&provider.schema().block.attributes, &mut missing);
     for r in provider.resources() {

@@ -207,10 +207,13 @@ resource "kured_gated_reboot_policy" "p" {
     dir.plan().assert_success("no cluster needed");
 }
 
+/// Puts one fault into a fake server.
+type Inject = Box<dyn Fn(&FakeApiServer)>;
+
 #[test]
 fn each_fault_is_a_clear_error_without_a_hang() {
     let body = LIVE_PATHS;
-    let cases: Vec<(Box<dyn Fn(&FakeApiServer)>, Vec<&str>)> = vec![
+    let cases: Vec<(Inject, Vec<&str>)> = vec![
         (
             Box::new(|s: &FakeApiServer| {
                 s.fault(

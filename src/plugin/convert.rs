@@ -41,7 +41,6 @@ pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
         summary: d.summary.clone(),
         detail: d.detail.clone(),
         attribute: d.path.as_ref().map(attribute_path),
-        ..Default::default()
     }
 }
 

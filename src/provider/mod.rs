@@ -3,8 +3,11 @@
 //! [`crate::core`].
 
 pub mod cluster;
+mod functions;
 mod gated_reboot_policy;
 mod inputs;
+mod live;
+mod pdb_coverage;
 mod sentinel_paths;
 
 use std::sync::Arc;
@@ -97,11 +100,17 @@ impl Provider for KuredProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ProviderState>>> {
-        vec![Arc::new(sentinel_paths::SentinelPaths)]
+        vec![
+            Arc::new(sentinel_paths::SentinelPaths),
+            Arc::new(pdb_coverage::PdbCoverage),
+        ]
     }
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
-        Vec::new()
+        vec![
+            Arc::new(functions::SentinelHostPath),
+            Arc::new(functions::NodePath),
+        ]
     }
 }
 

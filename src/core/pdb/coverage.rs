@@ -27,6 +27,16 @@ pub const CURRENTLY_BLOCKING: &str = "currently-blocking";
 /// not `AlwaysAllow`.
 pub const UNHEALTHY_PODS_BLOCK: &str = "unhealthy-pods-block";
 
+/// Every finding code, in the order a budget's findings list them; callers that accept
+/// codes from users validate against this.
+pub const FINDING_CODES: [&str; 5] = [
+    NO_MATCHING_PODS,
+    DRAIN_DEADLOCK,
+    MULTIPLE_BUDGETS,
+    CURRENTLY_BLOCKING,
+    UNHEALTHY_PODS_BLOCK,
+];
+
 /// What to look at.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {

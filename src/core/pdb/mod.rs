@@ -10,6 +10,6 @@ pub mod coverage;
 pub mod objects;
 pub mod selector;
 
-pub use coverage::{BudgetReport, Options, Report, coverage};
+pub use coverage::{BudgetReport, FINDING_CODES, Options, Report, coverage};
 pub use objects::{Inventory, InventoryError};
 pub use selector::{LabelSelector, SelectorError};

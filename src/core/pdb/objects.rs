@@ -303,6 +303,21 @@ impl Inventory {
         }
     }
 
+    /// Adds every object of `other`, so inventories read from separate inputs (each
+    /// with its own document numbering for errors) can be looked at together.
+    pub fn extend(&mut self, other: Inventory) {
+        self.pods.extend(other.pods);
+        self.deployments.extend(other.deployments);
+        self.stateful_sets.extend(other.stateful_sets);
+        self.replica_sets.extend(other.replica_sets);
+        self.replication_controllers
+            .extend(other.replication_controllers);
+        self.budgets.extend(other.budgets);
+        for (kind, count) in other.ignored {
+            *self.ignored.entry(kind).or_default() += count;
+        }
+    }
+
     /// Sorts JSON documents into an inventory. `kind: List` (and `PodList`, ...) objects
     /// are unpacked; other kinds are counted in `ignored`; a malformed object of a kind
     /// this module reads is an error naming it and the field.
@@ -971,5 +986,21 @@ mod tests {
         for (v, total, want) in cases {
             assert_eq!(v.scaled_up(total), want, "{v} of {total}");
         }
+    }
+
+    #[test]
+    fn extending_keeps_every_object_and_sums_ignored_kinds() {
+        let read = |docs: Vec<Json>| Inventory::from_documents(docs).expect("valid documents");
+        let mut all = read(vec![
+            pdb(json!({"minAvailable": 1})),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}}),
+        ]);
+        all.extend(read(vec![
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}),
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "b"}}),
+        ]));
+        assert_eq!(all.budgets.len(), 1);
+        assert_eq!(all.pods.len(), 1);
+        assert_eq!(all.ignored.get("v1 Service"), Some(&2));
     }
 }
