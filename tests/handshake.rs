@@ -2,9 +2,13 @@
 //! and announce a well-formed handshake line promptly when started properly. The time to
 //! handshake is printed as a figure, never asserted.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use support::terraform::{Mirror, Workdir};
 
 const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-kured");
 const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
@@ -97,4 +101,92 @@ fn measures_start_to_handshake() {
         "start-to-handshake median of 21: {:.2} ms",
         median.as_secs_f64() * 1000.0
     );
+}
+
+#[test]
+fn logs_are_hclog_json_lines_when_terraform_asks_for_them() {
+    let mut child = provider()
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("TF_LOG_PROVIDER", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the provider starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .expect("a handshake line");
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("the provider stops");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let first = stderr.lines().next().expect("one log line at least");
+    let log: serde_json::Value = serde_json::from_str(first).expect("a JSON log line");
+    assert_eq!(log["@level"], "debug", "{first}");
+    assert_eq!(log["@message"], "listening for Terraform", "{first}");
+    assert!(
+        log["@timestamp"].is_string() && log["socket"].is_string(),
+        "{first}"
+    );
+}
+
+#[test]
+fn debug_mode_serves_terraform_through_tf_reattach_providers() {
+    let mut child = provider()
+        .arg("--debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the provider starts in debug mode");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut reattach = None;
+    for _ in 0..20 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(rest) = line.trim().strip_prefix("export TF_REATTACH_PROVIDERS='") {
+            reattach = rest.strip_suffix('\'').map(str::to_string);
+            break;
+        }
+    }
+    let reattach = reattach.expect("the provider prints TF_REATTACH_PROVIDERS");
+    let mut dir = Workdir::new(&Mirror::new());
+    dir.env("TF_REATTACH_PROVIDERS", &reattach);
+    dir.write(
+        "main.tf",
+        r#"
+terraform {
+  required_providers {
+kured = { source = "rebootgate/kured" }
+  }
+}
+output "path" {
+  value = provider::kured::sentinel_host_path("5.11.0", [])
+}
+"#,
+    );
+    dir.init()
+        .assert_success("init with a reattached provider (an empty mirror)");
+    dir.apply()
+        .assert_success("apply through the debugged provider");
+    assert_eq!(
+        dir.output_json()["path"]["value"],
+        "/var/run/reboot-required"
+    );
+    // Ctrl-C ends a provider in debug mode.
+    let _ = Command::new("kill")
+        .arg("-INT")
+        .arg(child.id().to_string())
+        .status();
+    let stopped = Instant::now();
+    loop {
+        if child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        assert!(
+            stopped.elapsed() < Duration::from_secs(10),
+            "debug mode stops on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

@@ -21,6 +21,12 @@ use super::proto::tfplugin6::provider_server::ProviderServer;
 use super::server::ProviderService;
 use super::{logging, tls};
 
+/// The largest request or response the provider accepts. tonic's default of 4 MiB is a
+/// values file or manifest of a few megabytes, which Terraform sends without complaint;
+/// refusing it at the transport gives an "rpc error" instead of a diagnostic on the
+/// attribute, so the limit sits far above any document the core is asked to read.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+
 /// Runs a provider as a plugin process: the whole of a provider binary's `main`.
 pub fn main<P: Provider>(provider: P, provider_address: &str) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -73,6 +79,7 @@ pub async fn serve<P: Provider>(
 ) -> anyhow::Result<()> {
     let socket = handshake::socket_path();
     let listener = UnixListener::bind(&socket)?;
+    tracing::debug!(socket = %socket.display(), "listening for Terraform");
     let _cleanup = RemoveOnDrop(socket.clone());
 
     let (tls, certificate) = match &mode {
@@ -112,7 +119,11 @@ pub async fn serve<P: Provider>(
         }
     };
     let server = tonic::transport::Server::builder()
-        .add_service(ProviderServer::new(ProviderService::new(provider)))
+        .add_service(
+            ProviderServer::new(ProviderService::new(provider))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+        )
         .add_service(goplugin::grpc_controller_server::GrpcControllerServer::new(
             Controller { stop: stop_tx },
         ))
