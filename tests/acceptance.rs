@@ -3,38 +3,8 @@
 
 mod support;
 
-use support::terraform::{Mirror, Output, Workdir};
-
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-kured");
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-const HEADER: &str = r#"
-terraform {
-  required_providers {
-    kured = { source = "rebootgate/kured" }
-  }
-}
-"#;
-
-fn mirror() -> Mirror {
-    let mirror = Mirror::new();
-    mirror.add_provider(
-        "registry.terraform.io",
-        "rebootgate",
-        "kured",
-        VERSION,
-        std::path::Path::new(PROVIDER),
-    );
-    mirror
-}
-
-/// A workdir holding `main.tf` = header + `body`, initialised from a fresh mirror.
-fn stack(body: &str) -> Workdir {
-    let dir = Workdir::new(&mirror());
-    dir.write("main.tf", &format!("{HEADER}\n{body}"));
-    dir.init().assert_success("terraform init from the mirror");
-    dir
-}
+use support::kured::{HEADER, example, stack};
+use support::terraform::Output;
 
 /// A policy with the incident's gate and these kured values (YAML).
 fn policy(extra: &str, values: &str) -> String {
@@ -61,31 +31,6 @@ YAML
 
 const GOOD_VALUES: &str =
     "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n";
-
-fn example(path: &str) -> Workdir {
-    let dir = Workdir::new(&mirror());
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(path);
-    let mut has_terraform_block = false;
-    for entry in std::fs::read_dir(&root).expect("example directory exists") {
-        let path = entry.expect("readable entry").path();
-        if path.extension().is_some_and(|e| e == "tf") {
-            let text = std::fs::read_to_string(&path).expect("readable example");
-            has_terraform_block |= text.contains("required_providers");
-            dir.write(
-                &path.file_name().expect("file name").to_string_lossy(),
-                &text,
-            );
-        }
-    }
-    if !has_terraform_block {
-        dir.write("versions.tf", HEADER);
-    }
-    dir.init()
-        .assert_success(&format!("terraform init of examples/{path}"));
-    dir
-}
 
 #[test]
 fn the_broken_incident_fails_plan_naming_both_node_paths() {

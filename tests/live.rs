@@ -5,11 +5,8 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::fake_apiserver::{FakeApiServer, Fault, write_kubeconfig};
-use support::terraform::{Mirror, Workdir};
-
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-kured");
-const VERSION: &str = env!("CARGO_PKG_VERSION");
+use support::fake_apiserver::{FakeApiServer, Fault};
+use support::kured::live_stack;
 
 fn kured_daemonset(host_path: &str) -> Value {
     json!({
@@ -74,39 +71,6 @@ fn cluster(kured_host_path: &str) -> FakeApiServer {
     FakeApiServer::start(objects)
 }
 
-fn stack(server_url: &str, body: &str) -> Workdir {
-    let mirror = Mirror::new();
-    mirror.add_provider(
-        "registry.terraform.io",
-        "rebootgate",
-        "kured",
-        VERSION,
-        std::path::Path::new(PROVIDER),
-    );
-    let dir = Workdir::new(&mirror);
-    let kubeconfig = write_kubeconfig(dir.path(), server_url, "fake");
-    dir.write(
-        "main.tf",
-        &format!(
-            r#"
-terraform {{
-  required_providers {{
-    kured = {{ source = "rebootgate/kured" }}
-  }}
-}}
-provider "kured" {{
-  kubeconfig_path = "{}"
-  request_timeout = "2s"
-}}
-{body}
-"#,
-            kubeconfig.display()
-        ),
-    );
-    dir.init().assert_success("terraform init");
-    dir
-}
-
 const LIVE_PATHS: &str = r#"
 data "kured_sentinel_paths" "live" {
   kured = {
@@ -129,7 +93,7 @@ output "nodes_without_gate" { value = data.kured_sentinel_paths.live.nodes_witho
 #[test]
 fn live_sentinel_paths_aligned_and_nodes_without_gate() {
     let server = cluster("/var/run");
-    let dir = stack(&server.url(), LIVE_PATHS);
+    let dir = live_stack(&server.url(), LIVE_PATHS);
     dir.apply().assert_success("apply");
     let out = dir.output_json();
     assert_eq!(out["aligned"]["value"], true);
@@ -148,7 +112,7 @@ fn live_sentinel_paths_aligned_and_nodes_without_gate() {
 #[test]
 fn live_sentinel_paths_diverged() {
     let server = cluster("/sentinel");
-    let dir = stack(&server.url(), LIVE_PATHS);
+    let dir = live_stack(&server.url(), LIVE_PATHS);
     dir.apply()
         .assert_success("the data source reports, it does not judge");
     let out = dir.output_json();
@@ -173,12 +137,12 @@ resource "kured_gated_reboot_policy" "p" {
 }
 "#;
     let server = cluster("/sentinel");
-    stack(&server.url(), body)
+    live_stack(&server.url(), body)
         .plan()
         .assert_failure("diverged live DaemonSets")
         .assert_contains("kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required");
     let server = cluster("/var/run");
-    stack(&server.url(), body)
+    live_stack(&server.url(), body)
         .plan()
         .assert_success("aligned live DaemonSets")
         .assert_contains("2 node(s) run kured but no ready gate pod")
@@ -188,7 +152,7 @@ resource "kured_gated_reboot_policy" "p" {
 #[test]
 fn offline_stacks_never_touch_the_cluster() {
     // The kubeconfig names a port nothing listens on; chart mode must not care.
-    let dir = stack(
+    let dir = live_stack(
         &FakeApiServer::closed_port(),
         r#"
 resource "kured_gated_reboot_policy" "p" {
@@ -261,7 +225,7 @@ fn each_fault_is_a_clear_error_without_a_hang() {
     for (inject, needles) in cases {
         let server = cluster("/var/run");
         inject(&server);
-        let dir = stack(&server.url(), body);
+        let dir = live_stack(&server.url(), body);
         let started = std::time::Instant::now();
         let plan = dir.plan();
         plan.assert_failure("a fault must fail the plan");
@@ -278,7 +242,7 @@ fn each_fault_is_a_clear_error_without_a_hang() {
             "reads only"
         );
     }
-    let dir = stack(&FakeApiServer::closed_port(), body);
+    let dir = live_stack(&FakeApiServer::closed_port(), body);
     dir.plan()
         .assert_failure("nothing listens")
         .assert_contains("cannot read DaemonSet kube-system/kured");

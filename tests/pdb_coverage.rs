@@ -4,76 +4,12 @@
 
 mod support;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::fake_apiserver::{FakeApiServer, Fault, write_kubeconfig};
-use support::terraform::{Mirror, Output, Workdir};
-
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-kured");
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-const HEADER: &str = r#"
-terraform {
-  required_providers {
-    kured = { source = "rebootgate/kured" }
-  }
-}
-"#;
-
-fn mirror() -> Mirror {
-    let mirror = Mirror::new();
-    mirror.add_provider(
-        "registry.terraform.io",
-        "rebootgate",
-        "kured",
-        VERSION,
-        Path::new(PROVIDER),
-    );
-    mirror
-}
-
-/// A workdir holding `main.tf` = header + `body` and the given extra files, initialised.
-fn stack(body: &str, files: &[(&str, &str)]) -> Workdir {
-    let dir = Workdir::new(&mirror());
-    dir.write("main.tf", &format!("{HEADER}\n{body}"));
-    for (name, text) in files {
-        dir.write(name, text);
-    }
-    dir.init().assert_success("terraform init from the mirror");
-    dir
-}
-
-/// A copy of `examples/<path>` (its `.tf` and `.yaml` files), initialised.
-fn example(path: &str) -> Workdir {
-    let dir = Workdir::new(&mirror());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(path);
-    let mut has_terraform_block = false;
-    for entry in std::fs::read_dir(&root).expect("example directory exists") {
-        let path = entry.expect("readable entry").path();
-        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
-            continue;
-        };
-        if !matches!(ext, "tf" | "yaml") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).expect("readable example");
-        has_terraform_block |= ext == "tf" && text.contains("required_providers");
-        dir.write(
-            &path.file_name().expect("file name").to_string_lossy(),
-            &text,
-        );
-    }
-    if !has_terraform_block {
-        dir.write("versions.tf", HEADER);
-    }
-    dir.init()
-        .assert_success(&format!("terraform init of examples/{path}"));
-    dir
-}
+use support::fake_apiserver::{FakeApiServer, Fault};
+use support::kured::{HEADER, example, live_stack, stack_with_files};
+use support::terraform::Output;
 
 fn strings(value: &Value) -> Vec<&str> {
     value
@@ -182,7 +118,7 @@ fn manifests_reproduce_the_incident() {
     let singles = ["cart", "checkout", "search"]
         .map(single_replica)
         .join("---\n");
-    let dir = stack(
+    let dir = stack_with_files(
         &format!(
             r#"
 data "kured_pdb_coverage" "audit" {{
@@ -253,7 +189,7 @@ fn fail_on_names_every_offending_budget() {
     let singles = ["cart", "checkout", "search"]
         .map(single_replica)
         .join("---\n");
-    let dir = stack(
+    let dir = stack_with_files(
         r#"
 data "kured_pdb_coverage" "audit" {
   manifests = [file("singles.yaml"), file("rest.yaml")]
@@ -291,7 +227,7 @@ data "kured_pdb_coverage" "audit" {{
 
 #[test]
 fn an_unknown_fail_on_code_lists_the_valid_ones() {
-    let dir = stack(
+    let dir = stack_with_files(
         r#"
 data "kured_pdb_coverage" "audit" {
   manifests = []
@@ -310,7 +246,7 @@ data "kured_pdb_coverage" "audit" {
 
 #[test]
 fn malformed_yaml_names_the_manifest_and_the_line() {
-    let dir = stack(
+    let dir = stack_with_files(
         r#"
 data "kured_pdb_coverage" "audit" {
   manifests = [
@@ -365,7 +301,7 @@ items:
     spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
 ";
     let windows = format!("\u{feff}{}", single_replica("cart").replace('\n', "\r\n"));
-    let dir = stack(
+    let dir = stack_with_files(
         r#"
 data "kured_pdb_coverage" "audit" {
   manifests = [file("list.yaml")]
@@ -395,7 +331,7 @@ output "windows_blockers" { value = data.kured_pdb_coverage.windows.drain_blocke
 
 #[test]
 fn drain_blockers_fail_the_policy_while_the_drain_timeout_is_unbounded() {
-    let dir = stack(
+    let dir = stack_with_files(
         r#"
 data "kured_pdb_coverage" "all" {
   manifests = [file("singles.yaml")]
@@ -590,27 +526,6 @@ fn live_fixtures() -> Vec<Value> {
         ));
     }
     objects
-}
-
-/// A workdir whose provider reads `server_url` through a kubeconfig in the workdir.
-fn live_stack(server_url: &str, body: &str) -> Workdir {
-    let dir = Workdir::new(&mirror());
-    let kubeconfig = write_kubeconfig(dir.path(), server_url, "fake");
-    dir.write(
-        "main.tf",
-        &format!(
-            r#"{HEADER}
-provider "kured" {{
-  kubeconfig_path = "{}"
-  request_timeout = "2s"
-}}
-{body}
-"#,
-            kubeconfig.display()
-        ),
-    );
-    dir.init().assert_success("terraform init from the mirror");
-    dir
 }
 
 fn assert_only_gets(server: &FakeApiServer) {

@@ -2,4 +2,5 @@
 //! with `mod support;`.
 
 pub mod fake_apiserver;
+pub mod kured;
 pub mod terraform;
