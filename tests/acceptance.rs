@@ -276,7 +276,7 @@ resource "kured_gated_reboot_policy" "p" {
     );
     dir.validate()
         .assert_failure("validate")
-        .assert_contains("kured has both chart_version and daemonset_manifest")
+        .assert_contains("kured is described more than one way: chart_version (with values) and daemonset_manifest")
         .assert_contains("gate.mount_path is missing");
 }
 
