@@ -32,5 +32,22 @@ lint:
 test: tools lint
 	$(CARGO) test --locked
 
+# Each fuzz target in turn for FUZZ_SECONDS, growing fuzz/corpus/<target>. Only stable Rust
+# is installed, so RUSTC_BOOTSTRAP=1 lets it take cargo-fuzz's -Z sanitizer flags.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS = chart_values daemonset_manifest pdb_inventory kured_flags duration window selector msgpack node_path
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install --locked cargo-fuzz
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build
+	set -e; cd fuzz; for target in $(FUZZ_TARGETS); do \
+		echo "== $$target for $(FUZZ_SECONDS)s"; \
+		RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run $$target corpus/$$target -- \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; \
+	done
+
+# Figures for docs/performance.md, printed last as `<name> <value> <unit>` lines.
+bench: tools build
+	bash tools/bench/run.sh
+
 clean:
 	rm -rf target .tools
