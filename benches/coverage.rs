@@ -1,4 +1,5 @@
-//! Budget coverage at scale: parse time (YAML text to an `Inventory`) and coverage time
+//! Budget coverage at scale: parse time (YAML or JSON text to an `Inventory`, through
+//! `Inventory::from_manifest` as the data source reads it) and coverage time
 //! (`core::pdb::coverage` on a built inventory) of synthetic clusters of 10k pods / 1k
 //! budgets and 100k pods / 10k budgets. Each run is checked against the findings the
 //! generator planted, so a fast wrong answer cannot pass for a figure.
@@ -13,8 +14,7 @@ use terraform_provider_kured::core::pdb::{Inventory, Options, Report, coverage};
 use terraform_provider_kured::core::yaml::parse_documents;
 
 fn parse(text: &str) -> Inventory {
-    let documents = parse_documents(text).expect("the generator writes valid YAML");
-    Inventory::from_documents(documents).expect("the generator writes valid objects")
+    Inventory::from_manifest(text).expect("the generator writes valid objects")
 }
 
 fn check(report: &Report, expected: &synthetic::Expected) {

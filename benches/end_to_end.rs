@@ -1,11 +1,17 @@
 //! End to end: the release provider under a real `terraform plan` of a stack whose only
-//! object is `data "kured_pdb_coverage"` reading a synthetic cluster from a YAML file
-//! (manifest mode), at 10k pods / 1k budgets and 100k pods / 10k budgets.
+//! object is `data "kured_pdb_coverage"` reading a synthetic cluster from a file
+//! (manifest mode), at 10k pods / 1k budgets and 100k pods / 10k budgets, once as
+//! multi-document YAML (`kubectl get -o yaml` of each object) and once as one JSON
+//! `kind: List` (`kubectl get -o json`).
 //!
 //! Wall time is the whole `terraform plan` (Terraform starts the provider for validation
-//! and again for the plan, and each run parses the manifests). Peak memory is the largest
-//! resident set of any provider process, read by `tools/bench/maxrss.py` (wait4's
+//! and again for the plan; only the plan's read parses the manifests). Peak memory is the
+//! largest resident set of any provider process, read by `tools/bench/maxrss.py` (wait4's
 //! `ru_maxrss`) in separate runs, so the wrapper's start-up stays out of the timings.
+//!
+//! For scale, `end_to_end_terraform_only_*` plans a stack without the provider that only
+//! reads the JSON file with `file()`: what Terraform spends on the input before any
+//! provider sees it.
 
 #[path = "support/measure.rs"]
 mod measure;
@@ -16,7 +22,7 @@ mod terraform;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use measure::{figure, median, ms, runs};
@@ -32,7 +38,7 @@ const STACK: &str = r#"terraform {
 }
 
 data "kured_pdb_coverage" "cluster" {
-  manifests = [file("${path.module}/cluster.yaml")]
+  manifests = [file("${path.module}/cluster.input")]
 }
 
 output "drain_blockers" {
@@ -40,15 +46,36 @@ output "drain_blockers" {
 }
 "#;
 
-fn workdir(mirror: &Mirror, yaml: &Path) -> Workdir {
+/// Terraform's own share: read the same file, use its length, call no provider.
+const TERRAFORM_ONLY: &str = r#"resource "terraform_data" "n" {}
+
+output "n" {
+  value = length(file("${path.module}/cluster.input"))
+}
+"#;
+
+fn workdir(mirror: &Mirror, stack: &str, input: &Path) -> Workdir {
     let mut dir = Workdir::new(mirror);
     dir.timeout(Duration::from_secs(600));
-    dir.write("main.tf", STACK);
-    fs::hard_link(yaml, dir.path().join("cluster.yaml"))
-        .or_else(|_| fs::copy(yaml, dir.path().join("cluster.yaml")).map(|_| ()))
-        .expect("put cluster.yaml in the workdir");
+    dir.write("main.tf", stack);
+    fs::hard_link(input, dir.path().join("cluster.input"))
+        .or_else(|_| fs::copy(input, dir.path().join("cluster.input")).map(|_| ()))
+        .expect("put the cluster file in the workdir");
     dir.init().assert_success("terraform init");
     dir
+}
+
+/// The median wall time of `runs` plans, each checked with `check`.
+fn time_plans(dir: &Workdir, runs: usize, check: impl Fn(&str)) -> Duration {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let out = dir.plan();
+        times.push(started.elapsed());
+        out.assert_success("terraform plan");
+        check(&out.stdout);
+    }
+    median(&mut times)
 }
 
 /// A mirror whose provider is a script running the real binary under maxrss.py.
@@ -86,60 +113,71 @@ fn main() {
         Path::new(PROVIDER),
     );
     let measured = measuring_mirror(scratch.path());
-    let mut times_ms = Vec::new();
+    let mut times_ms: [Vec<f64>; 2] = Default::default();
     for (label, pods, budgets, default_runs) in
         [("10k", 10_000, 1_000, 5), ("100k", 100_000, 10_000, 3)]
     {
         let cluster = synthetic::generate(pods, budgets);
-        let yaml: PathBuf = scratch.path().join(format!("cluster-{label}.yaml"));
-        let text = cluster.to_yaml();
-        let input_bytes = text.len();
-        fs::write(&yaml, text).expect("write cluster.yaml");
         let expected_blockers = cluster.expected.drain_blockers;
+        let inputs = [
+            ("yaml", scratch.path().join(format!("cluster-{label}.yaml"))),
+            ("json", scratch.path().join(format!("cluster-{label}.json"))),
+        ];
+        fs::write(&inputs[0].1, cluster.to_yaml()).expect("write the YAML input");
+        fs::write(&inputs[1].1, cluster.to_json_list()).expect("write the JSON input");
         drop(cluster);
 
-        let dir = workdir(&plain, &yaml);
-        let mut times = Vec::new();
-        for _ in 0..runs(default_runs) {
-            let started = Instant::now();
-            let out = dir.plan();
-            times.push(started.elapsed());
-            out.assert_success("terraform plan");
-            assert!(
-                out.stdout
-                    .contains(&format!("drain_blockers = {expected_blockers}")),
-                "the plan reports the planted drain blockers:\n{}",
-                out.stdout
+        for (format, (name, input)) in inputs.iter().enumerate() {
+            let input_bytes = fs::metadata(input).expect("the input file").len();
+            let dir = workdir(&plain, STACK, input);
+            let time = time_plans(&dir, runs(default_runs), |stdout| {
+                assert!(
+                    stdout.contains(&format!("drain_blockers = {expected_blockers}")),
+                    "the plan reports the planted drain blockers:\n{stdout}"
+                );
+            });
+
+            let mut dir = workdir(&measured, STACK, input);
+            let rss_file = scratch.path().join(format!("maxrss-{name}-{label}"));
+            dir.env("BENCH_MAXRSS_FILE", &rss_file.display().to_string());
+            dir.plan().assert_success("terraform plan under maxrss.py");
+            let peak_kib = fs::read_to_string(&rss_file)
+                .expect("maxrss.py wrote the provider's peak")
+                .lines()
+                .filter_map(|l| l.trim().parse::<u64>().ok())
+                .max()
+                .expect("at least one provider process");
+            let peak_mb = peak_kib as f64 * 1024.0 / 1e6;
+            let input_mb = input_bytes as f64 / 1e6;
+
+            figure(&format!("end_to_end_input_{name}_{label}"), input_mb, "MB");
+            figure(&format!("end_to_end_plan_{name}_{label}"), ms(time), "ms");
+            figure(
+                &format!("end_to_end_peak_rss_{name}_{label}"),
+                peak_mb,
+                "MB",
             );
+            figure(
+                &format!("end_to_end_peak_over_input_{name}_{label}"),
+                peak_mb / input_mb,
+                "ratio",
+            );
+            times_ms[format].push(ms(time));
         }
-        let time = median(&mut times);
 
-        let mut dir = workdir(&measured, &yaml);
-        let rss_file = scratch.path().join(format!("maxrss-{label}"));
-        dir.env("BENCH_MAXRSS_FILE", &rss_file.display().to_string());
-        dir.plan().assert_success("terraform plan under maxrss.py");
-        let peak_kib = fs::read_to_string(&rss_file)
-            .expect("maxrss.py wrote the provider's peak")
-            .lines()
-            .filter_map(|l| l.trim().parse::<u64>().ok())
-            .max()
-            .expect("at least one provider process");
-        let peak_mb = peak_kib as f64 * 1024.0 / 1e6;
-        let input_mb = input_bytes as f64 / 1e6;
-
-        figure(&format!("end_to_end_input_{label}"), input_mb, "MB");
-        figure(&format!("end_to_end_plan_{label}"), ms(time), "ms");
-        figure(&format!("end_to_end_peak_rss_{label}"), peak_mb, "MB");
+        let dir = workdir(&plain, TERRAFORM_ONLY, &inputs[1].1);
+        let time = time_plans(&dir, runs(default_runs), |_| {});
         figure(
-            &format!("end_to_end_peak_over_input_{label}"),
-            peak_mb / input_mb,
+            &format!("end_to_end_terraform_only_{label}"),
+            ms(time),
+            "ms",
+        );
+    }
+    for (format, name) in ["yaml", "json"].iter().enumerate() {
+        figure(
+            &format!("end_to_end_{name}_100k_over_10k"),
+            times_ms[format][1] / times_ms[format][0],
             "ratio",
         );
-        times_ms.push(ms(time));
     }
-    figure(
-        "end_to_end_100k_over_10k",
-        times_ms[1] / times_ms[0],
-        "ratio",
-    );
 }

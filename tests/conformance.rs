@@ -367,11 +367,11 @@ impl DataSource<Configured> for Echo {
     async fn read(
         &self,
         _s: &Configured,
-        config: &Value,
+        config: Value,
         _diags: &mut Diagnostics,
     ) -> Option<Value> {
         let input = config.get("input").cloned().unwrap_or(Value::Null);
-        Some(with(config, &[("output", input)]))
+        Some(with(&config, &[("output", input)]))
     }
 }
 

@@ -257,7 +257,9 @@ data "kured_pdb_coverage" "audit" {
 "#,
         &[],
     );
-    dir.validate()
+    // Manifests are read during plan, not validate: at cluster scale reading them takes
+    // seconds, and Terraform would otherwise read them twice.
+    dir.plan()
         .assert_failure("malformed YAML")
         .assert_contains("manifests[1] is not valid YAML or JSON")
         .assert_contains("YAML document 1, line")
@@ -276,7 +278,7 @@ data "kured_pdb_coverage" "audit" {{
 "#
         ),
     );
-    dir.validate()
+    dir.plan()
         .assert_failure("a malformed budget")
         .assert_contains("manifests[1] holds an object that cannot be read")
         .assert_contains("document 2: PodDisruptionBudget shop/web: spec.minAvailable");

@@ -160,8 +160,10 @@ pub trait DataSource<S>: Send + Sync {
     /// Checks the configuration; values may still be unknown.
     async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
-    /// Reads the data. The configuration is wholly known here.
-    async fn read(&self, state: &S, config: &Value, diags: &mut Diagnostics) -> Option<Value>;
+    /// Reads the data. The configuration is wholly known here. It is handed over so the
+    /// result can take its attributes without copying them: a manifest argument can be
+    /// hundreds of megabytes.
+    async fn read(&self, state: &S, config: Value, diags: &mut Diagnostics) -> Option<Value>;
 }
 
 /// Why a function call failed: a message and, when one argument is at fault, its index.

@@ -623,7 +623,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
-        let req = request.into_inner();
+        let mut req = request.into_inner();
         self.guarded(
             |inner| async move {
                 let mut diags = Diagnostics::new();
@@ -631,13 +631,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 let (Some(entry), Some(state)) = (inner.data_source(&req.type_name, &mut diags), inner.configured(&mut diags)) else {
                     return answer.with_diagnostics(&diags);
                 };
-                if let Some(config) = decode(req.config.as_ref(), &entry.ty, "configuration", &mut diags) {
+                // The encoded configuration goes once decoded: a manifest argument can be
+                // hundreds of megabytes, and the read's peak memory is what it holds.
+                let encoded = req.config.take();
+                let config = decode(encoded.as_ref(), &entry.ty, "configuration", &mut diags);
+                drop(encoded);
+                if let Some(config) = config {
                     if !config.is_wholly_known() {
                         diags.error(
                             "data source read with unknown configuration",
                             "Terraform reads a data source only once its arguments are known; this should not happen.",
                         );
-                    } else if let Some(value) = entry.item.read(&state, &config, &mut diags).await {
+                    } else if let Some(value) = entry.item.read(&state, config, &mut diags).await {
                         if !diags.has_errors() {
                             answer.state = encode(&value, &entry.ty, "data source result", &mut diags);
                         }

@@ -10,9 +10,9 @@ use crate::core::pdb::coverage::{
     CURRENTLY_BLOCKING, DRAIN_DEADLOCK, MULTIPLE_BUDGETS, NO_MATCHING_PODS, UNHEALTHY_PODS_BLOCK,
 };
 use crate::core::pdb::{
-    BudgetReport, FINDING_CODES, Inventory, InventoryError, Options, Report, coverage,
+    BudgetReport, FINDING_CODES, Inventory, InventoryError, ManifestError, Options, Report,
+    coverage,
 };
-use crate::core::yaml;
 use crate::plugin::api::DataSource;
 use crate::plugin::diag::{AttrPath, Diagnostics};
 use crate::plugin::schema::{Attribute, Block, Nesting, Schema};
@@ -76,33 +76,27 @@ impl DataSource<ProviderState> for PdbCoverage {
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let _ = namespaces(config, diags);
         let _ = fail_on(config, diags);
-        if let Some(manifests) = strings(config, "manifests", diags) {
-            // Unknown entries are read once Terraform knows them.
-            let known: Vec<(usize, String)> = manifests
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, m)| m.map(|m| (i, m)))
-                .collect();
-            let _ = read_manifests(&known, diags);
-        }
+        // Only the shape of `manifests` here: reading them can take seconds at cluster
+        // scale, and `read` reports the same errors on the same entry during plan.
+        let _ = strings(config, "manifests", diags);
     }
 
     async fn read(
         &self,
         state: &ProviderState,
-        config: &Value,
+        config: Value,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let namespaces = namespaces(config, diags);
-        let fail_on = fail_on(config, diags);
-        let manifests = strings(config, "manifests", diags);
+        let namespaces = namespaces(&config, diags);
+        let fail_on = fail_on(&config, diags);
+        let manifests = strings(&config, "manifests", diags);
         if diags.has_errors() {
             return None;
         }
         let namespaces = namespaces?;
         let inventory = match manifests {
             Some(list) => {
-                let list: Vec<(usize, String)> = list
+                let list: Vec<(usize, &str)> = list
                     .into_iter()
                     .enumerate()
                     .filter_map(|(i, m)| m.map(|m| (i, m)))
@@ -112,6 +106,7 @@ impl DataSource<ProviderState> for PdbCoverage {
             None => read_cluster(&state.cluster, namespaces.as_deref(), diags).await?,
         };
         let report = coverage(&inventory, &Options { namespaces });
+        drop(inventory);
         for (index, code) in fail_on.unwrap_or_default() {
             fail_on_code(&report, index, code, diags);
         }
@@ -123,13 +118,18 @@ impl DataSource<ProviderState> for PdbCoverage {
 }
 
 /// A list-of-strings argument: `None` when null or wholly unknown; an element is `None`
-/// while unknown. A null element is an error on its index.
-fn strings(config: &Value, name: &str, diags: &mut Diagnostics) -> Option<Vec<Option<String>>> {
+/// while unknown. A null element is an error on its index. Borrowed, since a manifest
+/// can be hundreds of megabytes.
+fn strings<'a>(
+    config: &'a Value,
+    name: &str,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Option<&'a str>>> {
     let items = config.get(name)?.as_list()?;
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         match item {
-            Value::String(s) => out.push(Some(s.clone())),
+            Value::String(s) => out.push(Some(s.as_str())),
             Value::Unknown => out.push(None),
             _ => {
                 diags.error_at(
@@ -162,15 +162,15 @@ fn namespaces(config: &Value, diags: &mut Diagnostics) -> Option<Option<Vec<Stri
     let mut out = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let Some(ns) = item else { continue };
-        if !is_namespace_name(&ns) {
+        if !is_namespace_name(ns) {
             diags.error_at(
                 AttrPath::attr("namespaces").index(i),
                 format!("{ns:?} is not a valid namespace name"),
                 "A namespace name has at most 63 characters: lowercase letters, digits and '-', starting and ending with a letter or digit.",
             );
             ok = false;
-        } else if seen.insert(ns.clone()) {
-            out.push(ns);
+        } else if seen.insert(ns) {
+            out.push(ns.to_string());
         }
     }
     ok.then_some(Some(out))
@@ -210,14 +210,14 @@ fn fail_on(config: &Value, diags: &mut Diagnostics) -> Option<Vec<(usize, &'stat
 }
 
 /// Reads every manifest string; each error names its entry, document and object.
-fn read_manifests(manifests: &[(usize, String)], diags: &mut Diagnostics) -> Option<Inventory> {
+fn read_manifests(manifests: &[(usize, &str)], diags: &mut Diagnostics) -> Option<Inventory> {
     let mut inventory = Inventory::default();
     let mut ok = true;
     for (i, text) in manifests {
         let path = AttrPath::attr("manifests").index(*i);
-        let documents = match yaml::parse_documents(text) {
-            Ok(documents) => documents,
-            Err(err) => {
+        match Inventory::from_manifest(text) {
+            Ok(read) => inventory.extend(read),
+            Err(ManifestError::Syntax(err)) => {
                 diags.error_at(
                     path,
                     format!("manifests[{i}] is not valid YAML or JSON"),
@@ -226,12 +226,8 @@ fn read_manifests(manifests: &[(usize, String)], diags: &mut Diagnostics) -> Opt
                     ),
                 );
                 ok = false;
-                continue;
             }
-        };
-        match Inventory::from_documents(documents) {
-            Ok(read) => inventory.extend(read),
-            Err(err) => {
+            Err(ManifestError::Object(err)) => {
                 diags.error_at(
                     path,
                     format!("manifests[{i}] holds an object that cannot be read"),
@@ -422,8 +418,11 @@ fn budget_value(b: &BudgetReport) -> Value {
 }
 
 /// The configuration with every computed attribute filled in.
-fn report_value(config: &Value, report: &Report) -> Value {
-    let mut out = config.as_map().cloned().unwrap_or_default();
+fn report_value(config: Value, report: &Report) -> Value {
+    let mut out = match config {
+        Value::Object(map) | Value::Map(map) => map,
+        _ => Default::default(),
+    };
     let mut set = |k: &str, v: Value| {
         out.insert(k.to_string(), v);
     };
@@ -492,8 +491,7 @@ mod tests {
     #[test]
     fn manifests_become_a_report_and_fail_on_names_the_budget() {
         let mut diags = Diagnostics::new();
-        let inventory =
-            read_manifests(&[(0, SINGLE.to_string())], &mut diags).expect("valid manifests");
+        let inventory = read_manifests(&[(0, SINGLE)], &mut diags).expect("valid manifests");
         let report = coverage(&inventory, &Options::default());
         assert_eq!(report.drain_blockers, vec!["shop/web"]);
         fail_on_code(&report, 2, DRAIN_DEADLOCK, &mut diags);
@@ -507,7 +505,7 @@ mod tests {
     fn a_bad_document_names_its_manifest() {
         let mut diags = Diagnostics::new();
         let bad = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: x}\nspec: {minAvailable: many}\n";
-        assert!(read_manifests(&[(0, SINGLE.into()), (1, bad.into())], &mut diags).is_none());
+        assert!(read_manifests(&[(0, SINGLE), (1, bad)], &mut diags).is_none());
         let d = diags.iter().next().expect("one error");
         assert_eq!(d.path, Some(AttrPath::attr("manifests").index(1)));
         assert!(d.detail.contains("spec.minAvailable"), "{}", d.detail);
@@ -516,10 +514,9 @@ mod tests {
     #[test]
     fn the_report_keeps_the_configuration_and_nulls_unset_limits() {
         let mut diags = Diagnostics::new();
-        let inventory =
-            read_manifests(&[(0, SINGLE.to_string())], &mut diags).expect("valid manifests");
+        let inventory = read_manifests(&[(0, SINGLE)], &mut diags).expect("valid manifests");
         let report = coverage(&inventory, &Options::default());
-        let value = report_value(&config(&[SINGLE], &[]), &report);
+        let value = report_value(config(&[SINGLE], &[]), &report);
         assert_eq!(value.get("manifests"), Some(&string_list(&[SINGLE])));
         let budget = &value
             .get("budgets")

@@ -48,9 +48,10 @@ impl DataSource<ProviderState> for SentinelPaths {
     async fn read(
         &self,
         state: &ProviderState,
-        config: &Value,
+        config: Value,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
+        let config = &config;
         let kured = inputs::kured_input(config, diags);
         let gate = inputs::gate_input(config, diags);
         let (Some(Read::Known(kured)), Some(Read::Known(gate))) = (kured, gate) else {

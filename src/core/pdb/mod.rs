@@ -11,5 +11,5 @@ pub mod objects;
 pub mod selector;
 
 pub use coverage::{BudgetReport, FINDING_CODES, Options, Report, coverage};
-pub use objects::{Inventory, InventoryError};
+pub use objects::{Inventory, InventoryError, ManifestError};
 pub use selector::{LabelSelector, SelectorError};

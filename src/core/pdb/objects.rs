@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use super::selector::{LabelSelector, SelectorError, json_type};
+use crate::core::yaml::{self, DocumentVisitor, YamlError};
 
 /// The namespace an object without `metadata.namespace` lands in, as kubectl applies it.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -306,13 +307,15 @@ impl Inventory {
     /// Adds every object of `other`, so inventories read from separate inputs (each
     /// with its own document numbering for errors) can be looked at together.
     pub fn extend(&mut self, other: Inventory) {
-        self.pods.extend(other.pods);
-        self.deployments.extend(other.deployments);
-        self.stateful_sets.extend(other.stateful_sets);
-        self.replica_sets.extend(other.replica_sets);
-        self.replication_controllers
-            .extend(other.replication_controllers);
-        self.budgets.extend(other.budgets);
+        append(&mut self.pods, other.pods);
+        append(&mut self.deployments, other.deployments);
+        append(&mut self.stateful_sets, other.stateful_sets);
+        append(&mut self.replica_sets, other.replica_sets);
+        append(
+            &mut self.replication_controllers,
+            other.replication_controllers,
+        );
+        append(&mut self.budgets, other.budgets);
         for (kind, count) in other.ignored {
             *self.ignored.entry(kind).or_default() += count;
         }
@@ -324,33 +327,52 @@ impl Inventory {
     pub fn from_documents(documents: Vec<Json>) -> Result<Inventory, InventoryError> {
         let mut inventory = Inventory::default();
         for (index, document) in documents.iter().enumerate() {
-            let number = index + 1;
-            // An explicit stack rather than recursion: input nesting is attacker-controlled.
-            let mut stack: Vec<(&Json, usize)> = vec![(document, 0)];
-            while let Some((value, depth)) = stack.pop() {
-                let kind = value.get("kind").and_then(Json::as_str).unwrap_or_default();
-                if let Some(Json::Array(items)) =
-                    value.get("items").filter(|_| kind.ends_with("List"))
-                {
-                    if depth >= MAX_LIST_DEPTH {
-                        return Err(InventoryError::TooDeep {
-                            document: number,
-                            limit: MAX_LIST_DEPTH,
-                        });
-                    }
-                    // Reverse so items keep their order when popped.
-                    stack.extend(items.iter().rev().map(|item| (item, depth + 1)));
-                    continue;
-                }
-                inventory
-                    .add(value)
-                    .map_err(|source| InventoryError::Object {
-                        document: number,
-                        source,
-                    })?;
-            }
+            inventory.add_document(index + 1, document)?;
         }
         Ok(inventory)
+    }
+
+    /// Reads a YAML or JSON manifest string (see [`crate::core::yaml`]) into an inventory
+    /// while it is parsed: each object's tree is dropped once its few fields are kept, so
+    /// a `kind: List` of 100k pods never exists as one tree. A syntax error anywhere is
+    /// reported before any malformed object, as when the whole string is parsed first.
+    pub fn from_manifest(input: &str) -> Result<Inventory, ManifestError> {
+        let mut builder = Builder::default();
+        yaml::visit_documents(input, &mut builder)?;
+        match builder.error {
+            Some(err) => Err(ManifestError::Object(err)),
+            None => Ok(builder.inventory),
+        }
+    }
+
+    /// Adds top-level document number `number` (1-based, for errors), unpacking Lists.
+    pub fn add_document(&mut self, number: usize, document: &Json) -> Result<(), InventoryError> {
+        self.add_tree(number, document, 0)
+    }
+
+    fn add_tree(&mut self, number: usize, root: &Json, depth: usize) -> Result<(), InventoryError> {
+        // An explicit stack rather than recursion: input nesting is attacker-controlled.
+        let mut stack: Vec<(&Json, usize)> = vec![(root, depth)];
+        while let Some((value, depth)) = stack.pop() {
+            let kind = value.get("kind").and_then(Json::as_str).unwrap_or_default();
+            if let Some(Json::Array(items)) = value.get("items").filter(|_| kind.ends_with("List"))
+            {
+                if depth >= MAX_LIST_DEPTH {
+                    return Err(InventoryError::TooDeep {
+                        document: number,
+                        limit: MAX_LIST_DEPTH,
+                    });
+                }
+                // Reverse so items keep their order when popped.
+                stack.extend(items.iter().rev().map(|item| (item, depth + 1)));
+                continue;
+            }
+            self.add(value).map_err(|source| InventoryError::Object {
+                document: number,
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     fn add(&mut self, value: &Json) -> Result<(), ObjectError> {
@@ -394,6 +416,80 @@ impl Inventory {
             }
         }
         Ok(())
+    }
+}
+
+/// Why a manifest string could not become an [`Inventory`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ManifestError {
+    /// The string is not YAML or JSON.
+    #[error(transparent)]
+    Syntax(#[from] YamlError),
+    /// An object in it is malformed.
+    #[error(transparent)]
+    Object(#[from] InventoryError),
+}
+
+/// Moves `from` to the end of `into`, without a copy when `into` is empty (the common
+/// case of one large manifest).
+fn append<T>(into: &mut Vec<T>, mut from: Vec<T>) {
+    if into.is_empty() {
+        *into = from;
+    } else {
+        into.append(&mut from);
+    }
+}
+
+/// Builds an inventory from a stream of documents, keeping the first error and reading
+/// on, so that a later syntax error still wins as it did when parsing came first.
+#[derive(Default)]
+struct Builder {
+    inventory: Inventory,
+    /// The objects of the current document's `items`, held apart until the document is
+    /// known to be a List: `kubectl -o json` writes `kind` after `items`.
+    staged: Inventory,
+    staged_error: Option<InventoryError>,
+    error: Option<InventoryError>,
+}
+
+impl DocumentVisitor for Builder {
+    fn item(&mut self, document: usize, item: Json) {
+        if self.error.is_some() || self.staged_error.is_some() {
+            return;
+        }
+        // Elements of a top-level List sit one level down, as in `add_document`.
+        if let Err(err) = self.staged.add_tree(document, &item, 1) {
+            self.staged_error = Some(err);
+        }
+    }
+
+    fn document(&mut self, document: usize, value: Json, items_streamed: bool) {
+        let staged = std::mem::take(&mut self.staged);
+        let staged_error = self.staged_error.take();
+        if self.error.is_some() {
+            return;
+        }
+        let is_list = items_streamed
+            && value
+                .get("kind")
+                .and_then(Json::as_str)
+                .is_some_and(|kind| kind.ends_with("List"));
+        let result = match (is_list, staged_error) {
+            (true, Some(err)) => Err(err),
+            (true, None) => {
+                self.inventory.extend(staged);
+                Ok(())
+            }
+            // Not a List: its `items` is data no kind read here looks at.
+            (false, _) => self.inventory.add_document(document, &value),
+        };
+        if let Err(err) = result {
+            self.error = Some(err);
+        }
+    }
+
+    fn restart(&mut self) {
+        *self = Builder::default();
     }
 }
 
@@ -958,6 +1054,103 @@ mod tests {
             Inventory::from_documents(vec![doc]),
             Err(InventoryError::TooDeep { document: 1, .. })
         ));
+    }
+
+    /// The same documents as a JSON stream and as multi-document YAML.
+    fn both_forms(docs: &[Json]) -> [String; 2] {
+        let json: String = docs.iter().map(Json::to_string).collect();
+        let yaml = docs
+            .iter()
+            .map(|d| format!("---\n{}", serde_yaml_ng::to_string(d).expect("YAML")))
+            .collect();
+        [json, yaml]
+    }
+
+    #[test]
+    fn reading_while_parsing_agrees_with_reading_parsed_documents() {
+        let pod =
+            |name: &str| json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}});
+        let docs = vec![
+            // serde_json writes `items` before `kind`, as kubectl does.
+            json!({"apiVersion": "v1", "kind": "List", "items": [
+                pod("a"),
+                {"apiVersion": "v1", "kind": "PodList", "items": [pod("b")]},
+                {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}},
+                null
+            ]}),
+            pod("c"),
+            // Not a List: its items are not objects of the inventory.
+            json!({"apiVersion": "v1", "kind": "Thing", "items": [pod("x")]}),
+            json!({"apiVersion": "v1", "kind": "List", "items": {"not": "a list"}}),
+            json!({"apiVersion": "v1", "kind": "List", "items": []}),
+            json!([pod("y")]),
+        ];
+        let expected = Inventory::from_documents(docs.clone()).unwrap();
+        let names: Vec<&str> = expected.pods.iter().map(|p| p.meta.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        for text in both_forms(&docs) {
+            assert_eq!(Inventory::from_manifest(&text).unwrap(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn errors_read_while_parsing_name_the_same_document_and_object() {
+        let bad = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+            "metadata": {"name": "web", "namespace": "shop"}, "spec": {"minAvailable": "many"}});
+        let ok = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
+        let cases = vec![
+            vec![
+                ok.clone(),
+                json!({"kind": "List", "items": [ok.clone(), bad.clone(), bad.clone()]}),
+            ],
+            vec![
+                json!({"kind": "Other", "items": [bad.clone()]}),
+                bad.clone(),
+            ],
+        ];
+        for docs in cases {
+            let expected = Inventory::from_documents(docs.clone()).unwrap_err();
+            assert!(
+                expected
+                    .to_string()
+                    .starts_with("document 2: PodDisruptionBudget shop/web: spec.minAvailable"),
+                "{expected}"
+            );
+            for text in both_forms(&docs) {
+                assert_eq!(
+                    Inventory::from_manifest(&text),
+                    Err(ManifestError::Object(expected.clone())),
+                    "{text}"
+                );
+            }
+        }
+        // A syntax error after a malformed object wins, as when parsing came first.
+        let text = format!("{bad}\n---\nkind: [unclosed\n");
+        assert!(matches!(
+            Inventory::from_manifest(&text),
+            Err(ManifestError::Syntax(YamlError { document: 2, .. }))
+        ));
+    }
+
+    #[test]
+    fn reading_while_parsing_keeps_the_list_nesting_limit() {
+        let mut doc = json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p"}});
+        for _ in 0..MAX_LIST_DEPTH {
+            doc = json!({"kind": "List", "items": [doc]});
+        }
+        for text in both_forms(&[json!({}), doc.clone()]) {
+            assert!(Inventory::from_manifest(&text).is_ok(), "{text}");
+        }
+        let doc = json!({"kind": "List", "items": [doc]});
+        for text in both_forms(&[json!({}), doc.clone()]) {
+            assert_eq!(
+                Inventory::from_manifest(&text),
+                Err(ManifestError::Object(InventoryError::TooDeep {
+                    document: 2,
+                    limit: MAX_LIST_DEPTH
+                }))
+            );
+        }
     }
 
     #[test]
