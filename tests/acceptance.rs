@@ -235,7 +235,7 @@ fn each_bad_input_gets_its_error() {
         ),
         (
             policy("", "configuration: [unclosed\n"),
-            vec!["values[0]", "line 1"],
+            vec!["values[0] is not valid YAML", "YAML document 1, line"],
         ),
         (
             policy("", GOOD_VALUES).replace("5.11.0", "3.9.0"),

@@ -631,4 +631,82 @@ mod tests {
             }
         }
     }
+
+    /// Paths built from the components that make resolution interesting: empty ones,
+    /// `.`, `..`, repeated slashes and names shared between mount and container paths.
+    fn any_path() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let part = prop_oneof![
+            Just(String::new()),
+            Just(".".to_string()),
+            Just("..".to_string()),
+            Just("var".to_string()),
+            Just("run".to_string()),
+            "[a-c]{1,2}",
+        ];
+        (any::<bool>(), prop::collection::vec(part, 0..6)).prop_map(|(rooted, parts)| {
+            let joined = parts.join("/");
+            if rooted { format!("/{joined}") } else { joined }
+        })
+    }
+
+    fn assert_under(node_path: &str, host_path: &str) {
+        let host = clean(host_path);
+        assert!(
+            strip_parent(node_path, &host).is_some(),
+            "{node_path} is outside hostPath {host}"
+        );
+        assert!(
+            is_abs(node_path) && !node_path.split('/').any(|c| c == ".." || c == "."),
+            "{node_path} is not a clean absolute path"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_declared_mount_never_resolves_outside_its_host_path(
+            host_path in any_path(),
+            mount_path in any_path(),
+            sub_path in proptest::option::of(any_path()),
+            path in any_path(),
+            below_mount in proptest::prelude::any::<bool>(),
+        ) {
+            let declared = DeclaredMount { host_path: host_path.clone(), mount_path: mount_path.clone(), sub_path, read_only: false };
+            // Half the paths start at the mount, so most of them are covered at all.
+            let path = if below_mount { format!("{mount_path}/{path}") } else { path };
+            if let Ok(resolution) = resolve_declared_mount(&declared, &path) {
+                assert_under(&resolution.node_path, &host_path);
+            }
+        }
+
+        #[test]
+        fn a_pod_mount_never_resolves_outside_its_host_path(
+            mounts in proptest::collection::vec((any_path(), proptest::option::of(any_path()), any_path()), 1..4),
+            path in any_path(),
+        ) {
+            let names: Vec<String> = (0..mounts.len()).map(|i| format!("v{i}")).collect();
+            let container = Container {
+                name: "c".into(),
+                volume_mounts: mounts
+                    .iter()
+                    .zip(&names)
+                    .map(|((at, sub, _), name)| mount(name, at, sub.as_deref(), false))
+                    .collect(),
+                ..Container::default()
+            };
+            let template = PodTemplate {
+                containers: vec![container.clone()],
+                volumes: mounts.iter().zip(&names).map(|((_, _, hp), name)| host(name, hp)).collect(),
+            };
+            if let Ok(resolution) = resolve_container_path(&template, &container, &path) {
+                let under_some = mounts.iter().any(|(_, _, hp)| {
+                    is_abs(hp) && strip_parent(&resolution.node_path, &clean(hp)).is_some()
+                });
+                proptest::prop_assert!(under_some, "{path} resolved to {}", resolution.node_path);
+                assert_under(&resolution.node_path, "/");
+            }
+        }
+    }
 }

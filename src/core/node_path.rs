@@ -514,5 +514,34 @@ mod tests {
             let once = aliases.canonical(&p);
             prop_assert_eq!(aliases.canonical(&once), once);
         }
+
+        // The path strategy never produces backslashes, NULs or long runs of dots; any
+        // string must clean just as predictably.
+        #[test]
+        fn clean_of_any_string_is_idempotent_and_rooted(p in "[/.a\\\\\\x00é]{0,24}") {
+            let once = clean(&p);
+            prop_assert_eq!(clean(&once), once.clone());
+            prop_assert_eq!(is_abs(&once), is_abs(&p));
+            if is_abs(&p) {
+                prop_assert!(!once.split('/').any(|part| part == ".." || part == "."));
+            }
+        }
+
+        #[test]
+        fn user_aliases_are_symmetric_and_idempotent(
+            pairs in prop::collection::vec((path_strategy(), path_strategy()), 0..4),
+            a in path_strategy(),
+            b in path_strategy(),
+        ) {
+            let rooted = pairs.iter().map(|(from, to)| (format!("/{from}"), format!("/{to}")));
+            // Sets that would not settle are refused; every accepted set must behave.
+            if let Ok(aliases) = HostPathAliases::with_defaults(rooted) {
+                prop_assert_eq!(aliases.same_file(&a, &b), aliases.same_file(&b, &a));
+                prop_assert!(aliases.same_file(&a, &a));
+                let once = aliases.canonical(&a);
+                prop_assert_eq!(aliases.canonical(&once), once.clone());
+                prop_assert_eq!(clean(&once), once);
+            }
+        }
     }
 }

@@ -52,6 +52,11 @@ pub trait DocumentVisitor {
     /// The input looked like JSON but is not, and is being read again from the start as
     /// YAML: whatever was handed over so far must be forgotten.
     fn restart(&mut self);
+
+    /// The document being read repeats its `items` key. The later value replaces the
+    /// earlier one, as in `serde_json::Value`, so the items handed over so far for this
+    /// document must be forgotten.
+    fn discard_items(&mut self, document: usize);
 }
 
 /// Reads every document of a YAML or JSON string into `visitor`, streaming the elements
@@ -221,12 +226,16 @@ impl<'de, V: DocumentVisitor> Visitor<'de> for Node<'_, V> {
                 out.insert(key, value);
                 continue;
             }
+            // A repeated key replaces the earlier value, as in `serde_json::Value`; items
+            // already streamed cannot be taken back here, so the visitor drops them.
+            if streamed {
+                self.visitor.discard_items(self.number);
+            }
             let seed = Node {
                 number: self.number,
                 visitor: &mut *self.visitor,
                 role: Role::Items,
             };
-            // A repeated key replaces the earlier value, as in `serde_json::Value`.
             match map.next_value_seed(seed)? {
                 Read::Streamed => {
                     out.remove("items");
@@ -395,6 +404,9 @@ mod tests {
         fn restart(&mut self) {
             self.0.push("restart".to_string());
         }
+        fn discard_items(&mut self, document: usize) {
+            self.0.push(format!("discard {document}"));
+        }
     }
 
     fn visit(input: &str) -> Vec<String> {
@@ -430,11 +442,30 @@ mod tests {
     fn a_repeated_items_key_keeps_the_last_value() {
         assert_eq!(
             visit("items: [1]\nitems: null\n"),
-            vec!["item 1 1", "doc 1 {\"items\":null} false"]
+            vec!["item 1 1", "discard 1", "doc 1 {\"items\":null} false"]
         );
         assert_eq!(
             visit("items: 0\nitems: [2]\n"),
             vec!["item 1 2", "doc 1 {} true"]
+        );
+    }
+
+    // Found by the pdb_inventory fuzz target: the items of both lists were kept.
+    #[test]
+    fn a_repeated_streamed_items_key_discards_the_earlier_items() {
+        assert_eq!(
+            visit("kind: List\nitems: [1]\nitems: [2, 3]\n"),
+            vec![
+                "item 1 1",
+                "discard 1",
+                "item 1 2",
+                "item 1 3",
+                "doc 1 {\"kind\":\"List\"} true"
+            ]
+        );
+        assert_eq!(
+            visit("{\"items\": [1], \"items\": [2]}"),
+            vec!["item 1 1", "discard 1", "item 1 2", "doc 1 {} true"]
         );
     }
 

@@ -6,12 +6,18 @@
 //! Identical pods are never needed one by one: a *group* stands for one real pod, or for
 //! all the replicas of a workload when the inventory has no pods and they are synthesized.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use super::objects::{
-    IntOrPercent, Inventory, ObjectMeta, OwnerRef, PodDisruptionBudget, UnhealthyPodEvictionPolicy,
+    IntOrPercent, Inventory, Labels, ObjectMeta, OwnerRef, PodDisruptionBudget, Text,
+    UnhealthyPodEvictionPolicy,
 };
 use super::selector::{LabelSelector, Operator};
+use super::text::FxBuildHasher;
+
+// Every key here is an interned id or a short name; SipHash's resistance to chosen
+// collisions costs more than the index lookups themselves at 100k pods.
+type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
 /// The budget's pods can never all be evicted: even with every expected pod healthy it
 /// allows no disruption (`desiredHealthy >= expectedPods`).
@@ -126,7 +132,7 @@ enum Ctrl {
 struct Group<'a> {
     namespace: &'a str,
     /// Pod name, or a description of the synthesized replicas.
-    name: String,
+    name: Text,
     /// Sorted by key.
     labels: Vec<(u32, u32)>,
     count: u64,
@@ -215,19 +221,19 @@ impl<'a> Controllers<'a> {
             // The first of duplicate names wins, as one name can hold one object.
             map.entry(key_of(meta)).or_insert((id, meta));
         };
-        let mut deployments = HashMap::new();
+        let mut deployments = HashMap::default();
         for d in &inventory.deployments {
             add(&d.meta, d.replicas, &mut deployments);
         }
-        let mut stateful_sets = HashMap::new();
+        let mut stateful_sets = HashMap::default();
         for s in &inventory.stateful_sets {
             add(&s.meta, s.replicas, &mut stateful_sets);
         }
-        let mut replica_sets = HashMap::new();
+        let mut replica_sets = HashMap::default();
         for r in &inventory.replica_sets {
             add(&r.meta, r.replicas, &mut replica_sets);
         }
-        let mut replication_controllers = HashMap::new();
+        let mut replication_controllers = HashMap::default();
         for r in &inventory.replication_controllers {
             add(&r.meta, r.replicas, &mut replication_controllers);
         }
@@ -277,8 +283,6 @@ impl<'a> Controllers<'a> {
 /// its index in the controller table.
 type Synthesized<'a> = (&'a ObjectMeta, &'static str, u32, &'a Labels, Option<u32>);
 
-type Labels = std::collections::BTreeMap<String, String>;
-
 struct World<'a> {
     groups: Vec<Group<'a>>,
     index: HashMap<u32, NsIndex>,
@@ -299,12 +303,12 @@ impl<'a> World<'a> {
         let included = |ns: &str| wanted.as_ref().is_none_or(|set| set.contains(ns));
         let mut world = World {
             groups: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
             interner: Interner::default(),
             controllers: Controllers::new(inventory),
             unresolved: Vec::new(),
         };
-        let mut unresolved_ids: HashMap<String, u32> = HashMap::new();
+        let mut unresolved_ids: HashMap<String, u32> = HashMap::default();
 
         if inventory.pods.is_empty() {
             world.synthesize(inventory, &included);
@@ -383,7 +387,7 @@ impl<'a> World<'a> {
                 continue;
             }
             let ctrl = id.map_or(Ctrl::None, Ctrl::Known);
-            let name = format!("{} ({kind}, {replicas} pods)", meta.name);
+            let name = Text::from(format!("{} ({kind}, {replicas} pods)", meta.name));
             let count = u64::from(replicas);
             self.push_group(&meta.namespace, name, labels, count, count, false, ctrl);
         }
@@ -393,7 +397,7 @@ impl<'a> World<'a> {
     fn push_group(
         &mut self,
         namespace: &'a str,
-        name: String,
+        name: Text,
         labels: &'a Labels,
         count: u64,
         ready: u64,
@@ -560,7 +564,7 @@ pub fn coverage(inventory: &Inventory, options: &Options) -> Report {
         let mut matched_pods = 0u64;
         let mut healthy = 0u64;
         let mut scale = 0u64;
-        let mut unresolved: HashMap<u32, u64> = HashMap::new();
+        let mut unresolved: HashMap<u32, u64> = HashMap::default();
         let mut unready_evictable = false;
         let mut shared = false;
         for &g in groups {
@@ -637,8 +641,8 @@ pub fn coverage(inventory: &Inventory, options: &Options) -> Report {
             report.orphaned_budgets.push(reference);
         }
         report.budgets.push(BudgetReport {
-            namespace: budget.meta.namespace.clone(),
-            name: budget.meta.name.clone(),
+            namespace: budget.meta.namespace.to_string(),
+            name: budget.meta.name.to_string(),
             selector: budget.selector.as_ref().map(ToString::to_string),
             min_available: budget.min_available.map(|v| v.to_string()),
             max_unavailable: budget.max_unavailable.map(|v| v.to_string()),
@@ -1532,10 +1536,10 @@ mod tests {
                     name: String,
                     labels: BTreeMap<String, String>,
                     controller: Option<OwnerRef>| ObjectMeta {
-            namespace: format!("ns{ns}"),
-            name,
+            namespace: format!("ns{ns}").into(),
+            name: name.into(),
             uid: None,
-            labels,
+            labels: labels.iter().collect(),
             controller,
         };
         for ns in 0..namespaces {
@@ -1549,18 +1553,18 @@ mod tests {
                 deployments.push(Deployment {
                     meta: meta(ns, format!("d{d}"), labels.clone(), None),
                     replicas,
-                    template_labels: labels.clone(),
+                    template_labels: labels.iter().collect(),
                 });
                 let owner = OwnerRef {
                     api_version: "apps/v1".into(),
                     kind: "Deployment".into(),
-                    name: format!("d{d}"),
+                    name: format!("d{d}").into(),
                     uid: None,
                 };
                 replica_sets.push(ReplicaSet {
                     meta: meta(ns, format!("d{d}-rs"), labels.clone(), Some(owner)),
                     replicas,
-                    template_labels: labels.clone(),
+                    template_labels: labels.iter().collect(),
                 });
             }
             for p in 0..2000u64 {
@@ -1576,7 +1580,7 @@ mod tests {
                 let owner = (rng.next(10) > 0).then(|| OwnerRef {
                     api_version: "apps/v1".into(),
                     kind: "ReplicaSet".into(),
-                    name: format!("d{d}-rs"),
+                    name: format!("d{d}-rs").into(),
                     uid: None,
                 });
                 pods.push(Pod {
@@ -1665,7 +1669,7 @@ mod tests {
                 )
             })
             .collect();
-        let mut holders: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        let mut holders: HashMap<(&str, &str), Vec<&str>> = HashMap::default();
         for (budget, got) in inventory.budgets.iter().zip(&report.budgets) {
             assert_eq!(
                 (budget.meta.namespace.as_str(), budget.meta.name.as_str()),

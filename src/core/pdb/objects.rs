@@ -13,6 +13,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 
 use super::selector::{LabelSelector, SelectorError, json_type};
+use super::text::Strings;
+pub use super::text::{Labels, Text};
 use crate::core::yaml::{self, DocumentVisitor, YamlError};
 
 /// The namespace an object without `metadata.namespace` lands in, as kubectl applies it.
@@ -23,13 +25,13 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnerRef {
     /// `apps/v1`, `v1`, ...: the finders of the disruption controller check the group.
-    pub api_version: String,
+    pub api_version: Text,
     /// The owner's kind, such as `ReplicaSet`.
-    pub kind: String,
+    pub kind: Text,
     /// The owner's name, in the same namespace as the owned object.
-    pub name: String,
+    pub name: Text,
     /// The owner's uid, when the reference records one.
-    pub uid: Option<String>,
+    pub uid: Option<Text>,
 }
 
 impl OwnerRef {
@@ -46,13 +48,13 @@ impl OwnerRef {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ObjectMeta {
     /// `metadata.namespace`, [`DEFAULT_NAMESPACE`] when absent.
-    pub namespace: String,
+    pub namespace: Text,
     /// `metadata.name`.
-    pub name: String,
+    pub name: Text,
     /// `metadata.uid`, present on objects read from a cluster.
-    pub uid: Option<String>,
+    pub uid: Option<Text>,
     /// `metadata.labels`.
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     /// The owner reference marked `controller: true`, if any.
     pub controller: Option<OwnerRef>,
 }
@@ -66,7 +68,7 @@ pub struct Pod {
     /// The `Ready` condition is `True`: the disruption controller's notion of healthy.
     pub ready: bool,
     /// `status.phase`, empty when absent.
-    pub phase: String,
+    pub phase: Text,
     /// `metadata.deletionTimestamp` is set.
     pub terminating: bool,
 }
@@ -88,7 +90,7 @@ pub struct Deployment {
     /// `spec.replicas`, 1 when absent (the API default).
     pub replicas: u32,
     /// `spec.template.metadata.labels`: the labels its pods get.
-    pub template_labels: BTreeMap<String, String>,
+    pub template_labels: Labels,
 }
 
 /// A StatefulSet: its scale and the labels its pods get.
@@ -100,7 +102,7 @@ pub struct StatefulSet {
     /// `spec.replicas`, 1 when absent.
     pub replicas: u32,
     /// `spec.template.metadata.labels`: the labels its pods get.
-    pub template_labels: BTreeMap<String, String>,
+    pub template_labels: Labels,
 }
 
 /// A ReplicaSet; `meta.controller` points at its Deployment when it has one.
@@ -112,7 +114,7 @@ pub struct ReplicaSet {
     /// `spec.replicas`, 1 when absent.
     pub replicas: u32,
     /// `spec.template.metadata.labels`: the labels its pods get.
-    pub template_labels: BTreeMap<String, String>,
+    pub template_labels: Labels,
 }
 
 /// A ReplicationController.
@@ -124,9 +126,9 @@ pub struct ReplicationController {
     /// `spec.replicas`, 1 when absent.
     pub replicas: u32,
     /// `spec.selector`; the API defaults it to the template's labels.
-    pub selector: BTreeMap<String, String>,
+    pub selector: Labels,
     /// `spec.template.metadata.labels`: the labels its pods get.
-    pub template_labels: BTreeMap<String, String>,
+    pub template_labels: Labels,
 }
 
 /// `minAvailable` / `maxUnavailable`: a count or a percentage of the expected pods.
@@ -326,8 +328,9 @@ impl Inventory {
     /// this module reads is an error naming it and the field.
     pub fn from_documents(documents: Vec<Json>) -> Result<Inventory, InventoryError> {
         let mut inventory = Inventory::default();
+        let mut strings = Strings::default();
         for (index, document) in documents.iter().enumerate() {
-            inventory.add_document(index + 1, document)?;
+            inventory.add_tree(index + 1, document, 0, &mut strings)?;
         }
         Ok(inventory)
     }
@@ -347,10 +350,16 @@ impl Inventory {
 
     /// Adds top-level document number `number` (1-based, for errors), unpacking Lists.
     pub fn add_document(&mut self, number: usize, document: &Json) -> Result<(), InventoryError> {
-        self.add_tree(number, document, 0)
+        self.add_tree(number, document, 0, &mut Strings::default())
     }
 
-    fn add_tree(&mut self, number: usize, root: &Json, depth: usize) -> Result<(), InventoryError> {
+    fn add_tree(
+        &mut self,
+        number: usize,
+        root: &Json,
+        depth: usize,
+        strings: &mut Strings,
+    ) -> Result<(), InventoryError> {
         // An explicit stack rather than recursion: input nesting is attacker-controlled.
         let mut stack: Vec<(&Json, usize)> = vec![(root, depth)];
         while let Some((value, depth)) = stack.pop() {
@@ -367,15 +376,16 @@ impl Inventory {
                 stack.extend(items.iter().rev().map(|item| (item, depth + 1)));
                 continue;
             }
-            self.add(value).map_err(|source| InventoryError::Object {
-                document: number,
-                source,
-            })?;
+            self.add(value, strings)
+                .map_err(|source| InventoryError::Object {
+                    document: number,
+                    source,
+                })?;
         }
         Ok(())
     }
 
-    fn add(&mut self, value: &Json) -> Result<(), ObjectError> {
+    fn add(&mut self, value: &Json, strings: &mut Strings) -> Result<(), ObjectError> {
         let kind = value.get("kind").and_then(Json::as_str).unwrap_or_default();
         let api_version = value
             .get("apiVersion")
@@ -384,13 +394,13 @@ impl Inventory {
         let group = api_version.split_once('/').map_or("", |(g, _)| g);
         let apps = matches!(group, "apps" | "extensions");
         match (kind, group) {
-            ("Pod", "") => self.pods.push(Pod::from_json(value)?),
+            ("Pod", "") => self.pods.push(Pod::read(value, strings)?),
             ("ReplicationController", "") => self
                 .replication_controllers
                 .push(ReplicationController::from_json(value)?),
-            ("Deployment", _) if apps => self.deployments.push(Deployment::from_json(value)?),
-            ("ReplicaSet", _) if apps => self.replica_sets.push(ReplicaSet::from_json(value)?),
-            ("StatefulSet", "apps") => self.stateful_sets.push(StatefulSet::from_json(value)?),
+            ("Deployment", _) if apps => self.deployments.push(Deployment::read(value, strings)?),
+            ("ReplicaSet", _) if apps => self.replica_sets.push(ReplicaSet::read(value, strings)?),
+            ("StatefulSet", "apps") => self.stateful_sets.push(StatefulSet::read(value, strings)?),
             ("PodDisruptionBudget", "policy") => {
                 if api_version != "policy/v1" {
                     // policy/v1beta1 (removed in Kubernetes 1.25) read an empty selector as
@@ -404,7 +414,8 @@ impl Inventory {
                         },
                     ));
                 }
-                self.budgets.push(PodDisruptionBudget::from_json(value)?)
+                self.budgets
+                    .push(PodDisruptionBudget::read(value, strings)?)
             }
             _ => {
                 let label = if kind.is_empty() {
@@ -450,6 +461,8 @@ struct Builder {
     staged: Inventory,
     staged_error: Option<InventoryError>,
     error: Option<InventoryError>,
+    /// Shared by every object read, so repeated strings are stored once.
+    strings: Strings,
 }
 
 impl DocumentVisitor for Builder {
@@ -458,7 +471,7 @@ impl DocumentVisitor for Builder {
             return;
         }
         // Elements of a top-level List sit one level down, as in `add_document`.
-        if let Err(err) = self.staged.add_tree(document, &item, 1) {
+        if let Err(err) = self.staged.add_tree(document, &item, 1, &mut self.strings) {
             self.staged_error = Some(err);
         }
     }
@@ -481,7 +494,9 @@ impl DocumentVisitor for Builder {
                 Ok(())
             }
             // Not a List: its `items` is data no kind read here looks at.
-            (false, _) => self.inventory.add_document(document, &value),
+            (false, _) => self
+                .inventory
+                .add_tree(document, &value, 0, &mut self.strings),
         };
         if let Err(err) = result {
             self.error = Some(err);
@@ -491,14 +506,19 @@ impl DocumentVisitor for Builder {
     fn restart(&mut self) {
         *self = Builder::default();
     }
+
+    fn discard_items(&mut self, _document: usize) {
+        self.staged = Inventory::default();
+        self.staged_error = None;
+    }
 }
 
 /// Reads fields of one object, remembering which object for error messages.
 struct Reader<'a> {
     kind: &'static str,
     root: &'a Json,
-    namespace: String,
-    name: String,
+    namespace: &'a str,
+    name: &'a str,
 }
 
 impl<'a> Reader<'a> {
@@ -510,17 +530,16 @@ impl<'a> Reader<'a> {
             root,
             namespace: text("namespace")
                 .filter(|s| !s.is_empty())
-                .unwrap_or(DEFAULT_NAMESPACE)
-                .to_string(),
-            name: text("name").unwrap_or("(unnamed)").to_string(),
+                .unwrap_or(DEFAULT_NAMESPACE),
+            name: text("name").unwrap_or("(unnamed)"),
         }
     }
 
     fn error(&self, field: &str, problem: FieldProblem) -> ObjectError {
         ObjectError {
             kind: self.kind.to_string(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
+            namespace: self.namespace.to_string(),
+            name: self.name.to_string(),
             field: field.to_string(),
             problem: Box::new(problem),
         }
@@ -581,19 +600,18 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn string_map(&self, path: &str) -> Result<BTreeMap<String, String>, ObjectError> {
-        let mut out = BTreeMap::new();
+    fn string_map(&self, path: &str, strings: &mut Strings) -> Result<Labels, ObjectError> {
+        let mut out = Vec::new();
         if let Some(map) = self.object(path)? {
+            out.reserve_exact(map.len());
             for (key, value) in map {
                 match value {
-                    Json::String(s) => {
-                        out.insert(key.clone(), s.clone());
-                    }
+                    Json::String(s) => out.push((strings.get(key), strings.get(s))),
                     other => return Err(self.wrong(&format!("{path}.{key}"), "a string", other)),
                 }
             }
         }
-        Ok(out)
+        Ok(Labels::from_pairs(out))
     }
 
     /// `spec.replicas`: an int32 of at least 0, 1 when absent.
@@ -614,7 +632,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn meta(&self) -> Result<ObjectMeta, ObjectError> {
+    fn meta(&self, strings: &mut Strings) -> Result<ObjectMeta, ObjectError> {
         let name = self
             .string("metadata.name")?
             .filter(|s| !s.is_empty())
@@ -622,15 +640,15 @@ impl<'a> Reader<'a> {
         // Read namespace through the typed path so a non-string is reported.
         self.string("metadata.namespace")?;
         Ok(ObjectMeta {
-            namespace: self.namespace.clone(),
-            name: name.to_string(),
-            uid: self.string("metadata.uid")?.map(str::to_string),
-            labels: self.string_map("metadata.labels")?,
-            controller: self.controller()?,
+            namespace: strings.get(self.namespace),
+            name: strings.get(name),
+            uid: self.string("metadata.uid")?.map(|s| strings.get(s)),
+            labels: self.string_map("metadata.labels", strings)?,
+            controller: self.controller(strings)?,
         })
     }
 
-    fn controller(&self) -> Result<Option<OwnerRef>, ObjectError> {
+    fn controller(&self, strings: &mut Strings) -> Result<Option<OwnerRef>, ObjectError> {
         let refs = match self.get("metadata.ownerReferences")? {
             None => return Ok(None),
             Some(Json::Array(refs)) => refs,
@@ -648,24 +666,24 @@ impl<'a> Reader<'a> {
                     return Err(self.wrong(&format!("{path}.controller"), "a boolean", other));
                 }
             }
-            let text = |key: &str| -> Result<Option<String>, ObjectError> {
+            let text = |key: &str| -> Result<Option<&str>, ObjectError> {
                 match map.get(key) {
                     None | Some(Json::Null) => Ok(None),
-                    Some(Json::String(s)) => Ok(Some(s.clone())),
+                    Some(Json::String(s)) => Ok(Some(s)),
                     Some(other) => Err(self.wrong(&format!("{path}.{key}"), "a string", other)),
                 }
             };
-            let required = |key: &str| -> Result<String, ObjectError> {
+            let required = |key: &str| -> Result<&str, ObjectError> {
                 text(key)?
                     .filter(|s| !s.is_empty())
                     .ok_or_else(|| self.error(&format!("{path}.{key}"), FieldProblem::Missing))
             };
             // The API allows one controller reference per object; the first one wins.
             return Ok(Some(OwnerRef {
-                api_version: required("apiVersion")?,
-                kind: required("kind")?,
-                name: required("name")?,
-                uid: text("uid")?,
+                api_version: strings.get(required("apiVersion")?),
+                kind: strings.get(required("kind")?),
+                name: strings.get(required("name")?),
+                uid: text("uid")?.map(|s| strings.get(s)),
             }));
         }
         Ok(None)
@@ -700,10 +718,14 @@ impl<'a> Reader<'a> {
 impl Pod {
     /// Reads a `v1` Pod.
     pub fn from_json(value: &Json) -> Result<Pod, ObjectError> {
+        Pod::read(value, &mut Strings::default())
+    }
+
+    fn read(value: &Json, strings: &mut Strings) -> Result<Pod, ObjectError> {
         let r = Reader::new("Pod", value);
-        let meta = r.meta()?;
+        let meta = r.meta(strings)?;
         let terminating = r.get("metadata.deletionTimestamp")?.is_some();
-        let phase = r.string("status.phase")?.unwrap_or_default().to_string();
+        let phase = strings.get(r.string("status.phase")?.unwrap_or_default());
         let mut ready = false;
         match r.get("status.conditions")? {
             None => {}
@@ -737,11 +759,15 @@ impl Pod {
 impl Deployment {
     /// Reads an `apps/v1` Deployment.
     pub fn from_json(value: &Json) -> Result<Deployment, ObjectError> {
+        Deployment::read(value, &mut Strings::default())
+    }
+
+    fn read(value: &Json, strings: &mut Strings) -> Result<Deployment, ObjectError> {
         let r = Reader::new("Deployment", value);
         Ok(Deployment {
-            meta: r.meta()?,
+            meta: r.meta(strings)?,
             replicas: r.replicas()?,
-            template_labels: r.string_map("spec.template.metadata.labels")?,
+            template_labels: r.string_map("spec.template.metadata.labels", strings)?,
         })
     }
 }
@@ -749,11 +775,15 @@ impl Deployment {
 impl StatefulSet {
     /// Reads an `apps/v1` StatefulSet.
     pub fn from_json(value: &Json) -> Result<StatefulSet, ObjectError> {
+        StatefulSet::read(value, &mut Strings::default())
+    }
+
+    fn read(value: &Json, strings: &mut Strings) -> Result<StatefulSet, ObjectError> {
         let r = Reader::new("StatefulSet", value);
         Ok(StatefulSet {
-            meta: r.meta()?,
+            meta: r.meta(strings)?,
             replicas: r.replicas()?,
-            template_labels: r.string_map("spec.template.metadata.labels")?,
+            template_labels: r.string_map("spec.template.metadata.labels", strings)?,
         })
     }
 }
@@ -761,11 +791,15 @@ impl StatefulSet {
 impl ReplicaSet {
     /// Reads an `apps/v1` ReplicaSet.
     pub fn from_json(value: &Json) -> Result<ReplicaSet, ObjectError> {
+        ReplicaSet::read(value, &mut Strings::default())
+    }
+
+    fn read(value: &Json, strings: &mut Strings) -> Result<ReplicaSet, ObjectError> {
         let r = Reader::new("ReplicaSet", value);
         Ok(ReplicaSet {
-            meta: r.meta()?,
+            meta: r.meta(strings)?,
             replicas: r.replicas()?,
-            template_labels: r.string_map("spec.template.metadata.labels")?,
+            template_labels: r.string_map("spec.template.metadata.labels", strings)?,
         })
     }
 }
@@ -773,14 +807,18 @@ impl ReplicaSet {
 impl ReplicationController {
     /// Reads a `v1` ReplicationController.
     pub fn from_json(value: &Json) -> Result<ReplicationController, ObjectError> {
+        ReplicationController::read(value, &mut Strings::default())
+    }
+
+    fn read(value: &Json, strings: &mut Strings) -> Result<ReplicationController, ObjectError> {
         let r = Reader::new("ReplicationController", value);
-        let template_labels = r.string_map("spec.template.metadata.labels")?;
-        let mut selector = r.string_map("spec.selector")?;
+        let template_labels = r.string_map("spec.template.metadata.labels", strings)?;
+        let mut selector = r.string_map("spec.selector", strings)?;
         if selector.is_empty() {
             selector = template_labels.clone();
         }
         Ok(ReplicationController {
-            meta: r.meta()?,
+            meta: r.meta(strings)?,
             replicas: r.replicas()?,
             selector,
             template_labels,
@@ -791,8 +829,12 @@ impl ReplicationController {
 impl PodDisruptionBudget {
     /// Reads a `policy/v1` PodDisruptionBudget and validates it as the API server does.
     pub fn from_json(value: &Json) -> Result<PodDisruptionBudget, ObjectError> {
+        PodDisruptionBudget::read(value, &mut Strings::default())
+    }
+
+    fn read(value: &Json, strings: &mut Strings) -> Result<PodDisruptionBudget, ObjectError> {
         let r = Reader::new("PodDisruptionBudget", value);
-        let meta = r.meta()?;
+        let meta = r.meta(strings)?;
         let min_available = r.int_or_percent("spec.minAvailable")?;
         let max_unavailable = r.int_or_percent("spec.maxUnavailable")?;
         if min_available.is_some() && max_unavailable.is_some() {
@@ -1028,7 +1070,7 @@ mod tests {
             inv.replication_controllers[0]
                 .selector
                 .get("app")
-                .map(String::as_str),
+                .map(Text::as_str),
             Some("old")
         );
         let ignored: Vec<(&str, usize)> =
@@ -1130,6 +1172,30 @@ mod tests {
             Inventory::from_manifest(&text),
             Err(ManifestError::Syntax(YamlError { document: 2, .. }))
         ));
+    }
+
+    // Found by the pdb_inventory fuzz target: a List that repeats `items` kept the pods
+    // of both lists, and a malformed object in the replaced list still failed the read.
+    #[test]
+    fn a_repeated_items_key_keeps_only_the_last_list() {
+        let pod = |name: &str| format!("{{kind: Pod, apiVersion: v1, metadata: {{name: {name}}}}}");
+        let bad = "{kind: PodDisruptionBudget, apiVersion: policy/v1, metadata: {name: web}, spec: {minAvailable: many}}";
+        let cases = [
+            format!("kind: List\nitems: [{}]\nitems: [{}]\n", pod("a"), pod("b")),
+            format!("kind: List\nitems: [{bad}]\nitems: [{}]\n", pod("b")),
+            format!(
+                "items: [{}]\nkind: PodList\nitems:\n  - {}\n",
+                pod("a"),
+                pod("b")
+            ),
+        ];
+        assert!(Inventory::from_manifest(&format!("kind: List\nitems: [{bad}]\n")).is_err());
+        for text in cases {
+            let whole = Inventory::from_documents(yaml::parse_documents(&text).unwrap()).unwrap();
+            let names: Vec<&str> = whole.pods.iter().map(|p| p.meta.name.as_str()).collect();
+            assert_eq!(names, ["b"], "{text}");
+            assert_eq!(Inventory::from_manifest(&text), Ok(whole), "{text}");
+        }
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! nothing; an empty selector (`{}`) matches every pod of the namespace.
 
 use std::collections::BTreeMap;
+
+use super::text::{Labels, Text};
 use std::fmt;
 
 use serde_json::Value as Json;
@@ -65,11 +67,12 @@ pub struct Requirement {
 
 impl Requirement {
     /// Whether a pod with these labels satisfies this requirement.
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &Labels) -> bool {
         let value = labels.get(&self.key);
+        let listed = |v: &Text| self.values.iter().any(|x| v == x);
         match self.operator {
-            Operator::In => value.is_some_and(|v| self.values.contains(v)),
-            Operator::NotIn => value.is_none_or(|v| !self.values.contains(v)),
+            Operator::In => value.is_some_and(listed),
+            Operator::NotIn => value.is_none_or(|v| !listed(v)),
             Operator::Exists => value.is_some(),
             Operator::DoesNotExist => value.is_none(),
         }
@@ -246,10 +249,10 @@ impl LabelSelector {
     }
 
     /// Whether a pod with these labels is selected (all requirements hold).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &Labels) -> bool {
         self.match_labels
             .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
+            .all(|(k, v)| labels.get(k).is_some_and(|x| x == v))
             && self.match_expressions.iter().all(|r| r.matches(labels))
     }
 }
@@ -471,11 +474,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs.iter().map(|(k, v)| (*k, *v)).collect()
     }
 
     #[test]
