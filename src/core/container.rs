@@ -84,3 +84,30 @@ impl PodTemplate {
         self.volumes.iter().find(|v| v.name == name)
     }
 }
+
+#[cfg(test)]
+impl Container {
+    /// A container with no image and no mounts, for tests of flag and env handling;
+    /// `None` as an env value stands for `valueFrom`.
+    pub(crate) fn for_test(
+        name: &str,
+        command: &[&str],
+        args: &[&str],
+        env: &[(&str, Option<&str>)],
+    ) -> Self {
+        Container {
+            name: name.into(),
+            image: None,
+            command: command.iter().map(|s| s.to_string()).collect(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            env: env
+                .iter()
+                .map(|(n, v)| EnvVar {
+                    name: n.to_string(),
+                    value: v.map(Into::into),
+                })
+                .collect(),
+            volume_mounts: vec![],
+        }
+    }
+}

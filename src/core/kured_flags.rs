@@ -648,25 +648,11 @@ fn check_name(text: &str, name: &str) -> Result<(), Failure> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::container::EnvVar;
     use super::*;
     use proptest::prelude::*;
 
     fn kured(command: &[&str], args: &[&str], env: &[(&str, Option<&str>)]) -> Container {
-        Container {
-            name: "kured".into(),
-            image: None,
-            command: command.iter().map(|s| s.to_string()).collect(),
-            args: args.iter().map(|s| s.to_string()).collect(),
-            env: env
-                .iter()
-                .map(|(n, v)| EnvVar {
-                    name: n.to_string(),
-                    value: v.map(Into::into),
-                })
-                .collect(),
-            volume_mounts: vec![],
-        }
+        Container::for_test("kured", command, args, env)
     }
 
     fn v(s: &str) -> Option<Version> {

@@ -150,25 +150,11 @@ pub fn effective_sentinel(
 
 #[cfg(test)]
 mod tests {
-    use super::super::container::EnvVar;
     use super::super::kured_flags::env_name;
     use super::*;
 
     fn kured(command: &[&str], args: &[&str], env: &[(&str, Option<&str>)]) -> Container {
-        Container {
-            name: "kured".into(),
-            image: None,
-            command: command.iter().map(|s| s.to_string()).collect(),
-            args: args.iter().map(|s| s.to_string()).collect(),
-            env: env
-                .iter()
-                .map(|(n, v)| EnvVar {
-                    name: n.to_string(),
-                    value: v.map(Into::into),
-                })
-                .collect(),
-            volume_mounts: vec![],
-        }
+        Container::for_test("kured", command, args, env)
     }
 
     fn v(s: &str) -> Option<Version> {
