@@ -7,18 +7,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::terraform::{DEFAULT_TIMEOUT, Mirror, Output, Workdir};
-
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-kured");
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-const HEADER: &str = r#"
-terraform {
-  required_providers {
-    kured = { source = "rebootgate/kured" }
-  }
-}
-"#;
+use support::kured::stack;
+use support::terraform::{DEFAULT_TIMEOUT, Output, Workdir};
 
 /// Words that mean the provider failed rather than the input: a Rust panic, go-plugin's
 /// report of a dead plugin, or a diagnostic with no content.
@@ -27,21 +17,6 @@ const CRASH_WORDS: [&str; 3] = ["panic", "plugin crashed", "internal error"];
 /// A run this much faster than the timeout leaves room for a slow machine and still
 /// catches a provider that chews on its input for minutes.
 const WELL_WITHIN: Duration = Duration::from_secs(DEFAULT_TIMEOUT.as_secs() / 3);
-
-fn stack(body: &str) -> Workdir {
-    let mirror = Mirror::new();
-    mirror.add_provider(
-        "registry.terraform.io",
-        "rebootgate",
-        "kured",
-        VERSION,
-        std::path::Path::new(PROVIDER),
-    );
-    let dir = Workdir::new(&mirror);
-    dir.write("main.tf", &format!("{HEADER}\n{body}"));
-    dir.init().assert_success("terraform init from the mirror");
-    dir
-}
 
 /// A policy whose kured is the chart with `values` (an HCL expression of one string).
 fn chart_policy(values: &str) -> String {
