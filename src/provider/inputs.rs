@@ -495,8 +495,8 @@ pub fn report(findings: &[Finding], origins: Origins, diags: &mut Diagnostics) {
 }
 
 /// A list of strings as a Terraform value.
-pub fn string_list(items: &[String]) -> Value {
-    Value::List(items.iter().map(|s| Value::String(s.clone())).collect())
+pub fn string_list<S: AsRef<str>>(items: &[S]) -> Value {
+    Value::List(items.iter().map(|s| Value::string(s.as_ref())).collect())
 }
 
 /// An optional string as a Terraform value.

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::ProviderState;
 use super::cluster::{Cluster, ClusterError, ListKind, required_cluster_role_yaml};
+use super::inputs::{opt_string, string_list};
 use crate::core::pdb::coverage::{
     CURRENTLY_BLOCKING, DRAIN_DEADLOCK, MULTIPLE_BUDGETS, NO_MATCHING_PODS, UNHEALTHY_PODS_BLOCK,
 };
@@ -392,21 +393,13 @@ fn advice(code: &str) -> &'static str {
     }
 }
 
-fn string_list<S: AsRef<str>>(items: &[S]) -> Value {
-    Value::List(items.iter().map(|s| Value::string(s.as_ref())).collect())
-}
-
-fn opt_string(s: Option<&String>) -> Value {
-    s.map_or(Value::Null, |s| Value::string(s.as_str()))
-}
-
 fn budget_value(b: &BudgetReport) -> Value {
     Value::object([
         ("namespace", Value::string(b.namespace.as_str())),
         ("name", Value::string(b.name.as_str())),
-        ("selector", opt_string(b.selector.as_ref())),
-        ("min_available", opt_string(b.min_available.as_ref())),
-        ("max_unavailable", opt_string(b.max_unavailable.as_ref())),
+        ("selector", opt_string(b.selector.as_deref())),
+        ("min_available", opt_string(b.min_available.as_deref())),
+        ("max_unavailable", opt_string(b.max_unavailable.as_deref())),
         ("matched_pods", Value::number(b.matched_pods)),
         ("expected_pods", Value::number(b.expected_pods)),
         ("healthy_pods", Value::number(b.healthy_pods)),
