@@ -11,7 +11,7 @@ MIRROR_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/rebootgate/kure
 PINNED_TERRAFORM := $(CURDIR)/.tools/bin/terraform
 DEMO_TERRAFORM := $(shell command -v terraform 2>/dev/null || echo $(PINNED_TERRAFORM))
 
-.PHONY: tools build install demo test lint unit bench fuzz clean
+.PHONY: tools build install demo test lint bench fuzz clean
 
 tools:
 	bash tools/install-terraform.sh
@@ -30,10 +30,10 @@ demo: tools install
 
 lint:
 	$(CARGO) fmt --check
-	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 test: tools lint
-	TERRAFORM="$(PINNED_TERRAFORM)" $(CARGO) test --locked
+	TERRAFORM="$(PINNED_TERRAFORM)" $(CARGO) test --workspace --locked
 
 # Each fuzz target in turn for FUZZ_SECONDS, growing fuzz/corpus/<target>. Only stable Rust
 # is installed, so RUSTC_BOOTSTRAP=1 lets it take cargo-fuzz's -Z sanitizer flags.

@@ -4,14 +4,17 @@
 //! budgets and 100k pods / 10k budgets. Each run is checked against the findings the
 //! generator planted, so a fast wrong answer cannot pass for a figure.
 
+// Tests and benchmarks fail by panicking; the workspace denies it only in the product.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "support/measure.rs"]
 mod measure;
 #[path = "support/synthetic.rs"]
 mod synthetic;
 
+use kured_core::base::yaml::parse_documents;
+use kured_core::pdb::{Inventory, Options, Report, coverage};
 use measure::{figure, median_of, ms, runs};
-use terraform_provider_kured::core::pdb::{Inventory, Options, Report, coverage};
-use terraform_provider_kured::core::yaml::parse_documents;
 
 fn parse(text: &str) -> Inventory {
     Inventory::from_manifest(text).expect("the generator writes valid objects")

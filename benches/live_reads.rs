@@ -3,6 +3,9 @@
 //! data source reads a cluster. Figures: HTTP requests per kind (each must equal its page
 //! count at 500 objects a page) and wall time per kind and in all.
 
+// Tests and benchmarks fail by panicking; the workspace denies it only in the product.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../tests/support/fake_apiserver.rs"]
 mod fake_apiserver;
 #[path = "support/measure.rs"]
@@ -14,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use fake_apiserver::{FakeApiServer, count_by_path, write_kubeconfig};
 use measure::{figure, median, ms, runs};
-use terraform_provider_kured::provider::cluster::{
+use terraform_provider_kured::cluster::{
     Cluster, ClusterSettings, KubeEnvironment, ListKind, PAGE_SIZE,
 };
 

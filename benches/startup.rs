@@ -4,6 +4,9 @@
 //! 6) but without `PLUGIN_CLIENT_CERT`, so it serves plain gRPC and the client needs no
 //! TLS; AutoMTLS adds one certificate generation to start-up, measured separately.
 
+// Tests and benchmarks fail by panicking; the workspace denies it only in the product.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "support/measure.rs"]
 mod measure;
 
@@ -14,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use hyper_util::rt::TokioIo;
 use measure::{figure, median, ms, runs};
-use terraform_provider_kured::plugin::proto::plugin::Empty;
-use terraform_provider_kured::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
+use tfplugin::proto::plugin::Empty;
+use tfplugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use tonic::transport::{Endpoint, Uri};
 
 const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-kured");

@@ -1,5 +1,8 @@
 //! The cluster reads against the fake API server.
 
+// Tests and benchmarks fail by panicking; the workspace denies it only in the product.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::path::Path;
@@ -9,7 +12,7 @@ use serde_json::{Value, json};
 use support::fake_apiserver;
 use support::fake_apiserver::{FakeApiServer, Fault, count_by_path, write_kubeconfig};
 use tempfile::TempDir;
-use terraform_provider_kured::provider::cluster::{
+use terraform_provider_kured::cluster::{
     Cluster, ClusterError, ClusterSettings, KubeEnvironment, ListKind, PAGE_SIZE,
 };
 

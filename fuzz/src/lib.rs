@@ -9,32 +9,26 @@
 //! readable and a mutation that drops or adds a separator still yields a valid input.
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value as Json, json};
-use terraform_provider_kured::core::chart::{ChartRequest, render_kured};
-use terraform_provider_kured::core::container::{Container, EnvVar};
-use terraform_provider_kured::core::duration::GoDuration;
-use terraform_provider_kured::core::kured_flags::{KuredFlags, ListValue};
-use terraform_provider_kured::core::manifest::parse_daemonset;
-use terraform_provider_kured::core::mounts::{
-    DeclaredMount, resolve_container_path, resolve_declared_mount,
-};
-use terraform_provider_kured::core::node_path::{
-    HostPathAliases, base, clean, dir, is_abs, join, strip_parent,
-};
-use terraform_provider_kured::core::pdb::text::Labels;
-use terraform_provider_kured::core::pdb::{Inventory, LabelSelector, Options, coverage};
-use terraform_provider_kured::core::policy::{
+use kured_core::base::duration::GoDuration;
+use kured_core::base::node_path::{HostPathAliases, base, clean, dir, is_abs, join, strip_parent};
+use kured_core::base::text::Labels;
+use kured_core::base::version::Version;
+use kured_core::base::yaml::parse_documents;
+use kured_core::chart::{ChartRequest, render_kured};
+use kured_core::k8s::container::{Container, EnvVar};
+use kured_core::k8s::manifest::parse_daemonset;
+use kured_core::k8s::mounts::{DeclaredMount, resolve_container_path, resolve_declared_mount};
+use kured_core::kured::flags::{KuredFlags, ListValue};
+use kured_core::kured::sentinel::effective_sentinel;
+use kured_core::kured::window::{RebootWindow, TimeOfDay, parse_day, parse_days_flag, parse_zone};
+use kured_core::pdb::{Inventory, LabelSelector, Options, coverage};
+use kured_core::policy::resolve::{resolve_gate_path, resolve_kured_sentinel};
+use kured_core::policy::{
     GateInput, GateSource, KuredInput, KuredSource, analyse_gate, analyse_kured, image_version,
 };
-use terraform_provider_kured::core::resolve::{resolve_gate_path, resolve_kured_sentinel};
-use terraform_provider_kured::core::sentinel::effective_sentinel;
-use terraform_provider_kured::core::version::Version;
-use terraform_provider_kured::core::window::{
-    RebootWindow, TimeOfDay, parse_day, parse_days_flag, parse_zone,
-};
-use terraform_provider_kured::core::yaml::parse_documents;
-use terraform_provider_kured::plugin::msgpack;
-use terraform_provider_kured::plugin::types::Type;
+use serde_json::{Value as Json, json};
+use tfplugin::msgpack;
+use tfplugin::types::Type;
 
 /// The flags whose values the provider reads from kured's container.
 const KURED_FLAGS: [&str; 9] = [

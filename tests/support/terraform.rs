@@ -60,8 +60,12 @@ pub fn terraform_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("TERRAFORM").filter(|v| !v.is_empty()) {
         return PathBuf::from(bin);
     }
-    let installed = Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/bin/terraform");
-    if installed.is_file() {
+    // The workspace root holds `.tools`; crates below it look upwards for it.
+    let installed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|dir| dir.join(".tools/bin/terraform"))
+        .find(|bin| bin.is_file());
+    if let Some(installed) = installed {
         return installed;
     }
     if let Some(on_path) = find_on_path("terraform") {
@@ -69,8 +73,8 @@ pub fn terraform_bin() -> PathBuf {
     }
     panic!(
         "no terraform to run the tests with: run `make tools` (tools/install-terraform.sh) \
-         to install {}, put `terraform` on PATH, or set TERRAFORM to its path",
-        installed.display()
+         to install .tools/bin/terraform at the workspace root, put `terraform` on PATH, \
+         or set TERRAFORM to its path"
     );
 }
 
