@@ -3,6 +3,8 @@
 //! shape of the configuration (which arguments go together) live here; everything about
 //! kured itself is in [`kured_core::policy`].
 
+use kured_core::chart::NEWEST_SUPPORTED;
+use kured_core::chart::releases::supported_range;
 use kured_core::k8s::mounts::DeclaredMount;
 use kured_core::policy::{
     Field, Finding, GateField, GateInput, GateSource, KuredField, KuredInput, KuredSource, Severity,
@@ -26,7 +28,10 @@ pub fn kured_attribute() -> Attribute {
             Attribute::new(
                 "chart_version",
                 Type::String,
-                "Version of the kured Helm chart (kubereboot/charts), 4.0.0 through 6.1.0; a newer version is modelled as 6.1.0 with a warning. Set this with `values`, or set `daemonset_manifest` instead.",
+                &format!(
+                    "Version of the kured Helm chart (kubereboot/charts), {}; a newer version is modelled as {NEWEST_SUPPORTED} with a warning. Set this with `values`, or set `daemonset_manifest` instead.",
+                    supported_range()
+                ),
             )
             .optional(),
             Attribute::new(

@@ -2,6 +2,7 @@
 //! version's kured watches for these values.
 
 use kured_core::base::node_path::HostPathAliases;
+use kured_core::chart::releases::supported_range;
 use kured_core::policy::resolve::KuredOutcome;
 use kured_core::policy::{self, Field, KuredField, KuredInput, KuredSource};
 use tfplugin::api::{Function, FunctionError};
@@ -19,7 +20,11 @@ impl Function for SentinelHostPath {
     fn signature(&self) -> FunctionSignature {
         FunctionSignature {
             parameters: vec![
-                Parameter::new("chart_version", Type::String, "Version of the kured Helm chart, 4.0.0 through 6.1.0."),
+                Parameter::new(
+                    "chart_version",
+                    Type::String,
+                    &format!("Version of the kured Helm chart, {}.", supported_range()),
+                ),
                 Parameter::new(
                     "values",
                     Type::list(Type::String),

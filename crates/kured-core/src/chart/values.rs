@@ -9,6 +9,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::base::version::Version;
 use crate::base::yaml::{YamlError, parse_documents};
+use crate::chart::releases::since;
 
 /// Why the user's values could not be merged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -155,7 +156,7 @@ pub(crate) fn describe(value: &Json) -> String {
 /// The defaults of the chart's `values.yaml` that reach the kured container, for the
 /// chart release whose daemonset template is `template_version`.
 pub fn default_values(template_version: Version) -> Json {
-    let at_least = |major, minor, patch| template_version >= Version::new(major, minor, patch);
+    let at_least = |milestone: Version| template_version >= milestone;
     let mut configuration = json!({
         "lockTtl": 0,
         "alertFilterRegexp": "",
@@ -191,16 +192,16 @@ pub fn default_values(template_version: Version) -> Json {
         "postRebootNodeLabels": [],
     });
     if let Json::Object(c) = &mut configuration {
-        if at_least(4, 7, 0) {
+        if at_least(since::METRICS_PORT) {
             c.insert("metricsPort".into(), json!(8080));
         }
-        if at_least(5, 2, 0) {
+        if at_least(since::CONCURRENCY) {
             c.insert("metricsHost".into(), json!(""));
             c.insert("alertFilterMatchOnly".into(), json!(false));
             c.insert("drainPodSelector".into(), json!(""));
             c.insert("concurrency".into(), json!(1));
         }
-        if at_least(5, 4, 0) {
+        if at_least(since::SENTINEL_MOUNT) {
             // Defined under `configuration` from 5.4.0, though 5.4.0's template reads a
             // top-level key of the same name.
             c.insert("useRebootSentinelHostPath".into(), json!(true));
@@ -208,12 +209,12 @@ pub fn default_values(template_version: Version) -> Json {
             c.insert("rebootMethod".into(), json!(""));
             c.insert("rebootSignal".into(), json!(""));
         }
-        if at_least(5, 4, 1) {
+        if at_least(since::SENTINEL_MOUNT_BY_CONFIGURATION) {
             c.insert("rebootSentinel".into(), json!("/var/run/reboot-required"));
         }
     }
     // 4.0.1 alone shipped the old Docker Hub repository.
-    let repository = if template_version == Version::new(4, 0, 1) {
+    let repository = if template_version == since::DOCKER_HUB_IMAGE {
         "weaveworks/kured"
     } else {
         "ghcr.io/kubereboot/kured"
