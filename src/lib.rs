@@ -27,5 +27,9 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/rebootgate/kured";
 
 /// Runs the provider as a Terraform plugin.
 pub fn run() -> std::process::ExitCode {
-    tfplugin::serve::main(KuredProvider, PROVIDER_ADDRESS)
+    tfplugin::serve::main(
+        KuredProvider,
+        tfplugin::serve::ServeOptions::new(PROVIDER_ADDRESS)
+            .with_version(env!("CARGO_PKG_VERSION")),
+    )
 }

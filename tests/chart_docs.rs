@@ -78,7 +78,11 @@ fn check_region(path: &str, name: &str, generated: &str) -> Option<String> {
     let text = std::fs::read_to_string(&path).expect("the page is readable");
     let start_marker = format!("<!-- generated: {name} -->\n");
     let Some(start) = text.find(&start_marker).map(|at| at + start_marker.len()) else {
-        return Some(format!("{} has no `{}` line", path.display(), start_marker.trim()));
+        return Some(format!(
+            "{} has no `{}` line",
+            path.display(),
+            start_marker.trim()
+        ));
     };
     let Some(len) = text[start..].find(END) else {
         return Some(format!("{} has no `{END}` after {name}", path.display()));
@@ -100,7 +104,11 @@ fn check_region(path: &str, name: &str, generated: &str) -> Option<String> {
 #[test]
 fn version_tables_follow_the_release_table() {
     let drift: Vec<String> = [
-        check_region("docs/guides/kured-chart.md", "chart-releases", &release_table()),
+        check_region(
+            "docs/guides/kured-chart.md",
+            "chart-releases",
+            &release_table(),
+        ),
         check_region("docs/index.md", "sentinel-bands", &band_table()),
     ]
     .into_iter()

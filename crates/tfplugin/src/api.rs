@@ -35,25 +35,35 @@ pub trait Provider: Send + Sync + 'static {
         diags: &mut Diagnostics,
     ) -> Option<Self::State>;
 
+    /// The managed resource types the provider serves.
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::State>>>;
 
+    /// The data source types the provider serves.
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::State>>>;
 
+    /// The functions the provider serves (Terraform 1.8 and newer).
     fn functions(&self) -> Vec<Arc<dyn Function>>;
 }
 
 /// What `plan` receives. `prior_state` is null for a create.
 pub struct PlanRequest<'a> {
+    /// The stored state; null for a create.
     pub prior_state: &'a Value,
+    /// What Terraform proposes: the configuration laid over the prior state.
     pub proposed_new_state: &'a Value,
+    /// The configuration as written, with unknowns where values are not known yet.
     pub config: &'a Value,
+    /// Private bytes stored with the prior state.
     pub prior_private: &'a [u8],
 }
 
 /// What `plan` answers.
 pub struct Planned {
+    /// The state Terraform shows in the plan; unknown where apply decides.
     pub planned_state: Value,
+    /// Attributes whose change forces a replacement.
     pub requires_replace: Vec<AttrPath>,
+    /// Private bytes handed to apply.
     pub planned_private: Vec<u8>,
 }
 
@@ -70,9 +80,13 @@ impl Planned {
 
 /// What `apply` receives. `prior_state` is null for a create.
 pub struct ApplyRequest<'a> {
+    /// The stored state; null for a create.
     pub prior_state: &'a Value,
+    /// The state the plan promised.
     pub planned_state: &'a Value,
+    /// The configuration as written.
     pub config: &'a Value,
+    /// Private bytes from the plan.
     pub planned_private: &'a [u8],
 }
 
@@ -83,11 +97,13 @@ pub trait Resource<S>: Send + Sync {
     /// The full type name, e.g. `kured_gated_reboot_policy`.
     fn type_name(&self) -> &'static str;
 
+    /// The resource's schema.
     fn schema(&self) -> Schema;
 
     /// Checks the configuration; values may still be unknown.
     async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
+    /// Plans a change. Returning `None` requires an error in `diags`.
     async fn plan(
         &self,
         state: &S,
@@ -115,7 +131,7 @@ pub trait Resource<S>: Send + Sync {
     async fn import(&self, _state: &S, _id: &str, diags: &mut Diagnostics) -> Option<Value> {
         diags.error(
             format!("{} cannot be imported", self.type_name()),
-            "This resource describes a policy that lives only in Terraform state; declare it in configuration instead of importing it.",
+            "This resource does not support import; declare it in configuration instead.",
         );
         None
     }
@@ -155,6 +171,7 @@ pub trait DataSource<S>: Send + Sync {
     /// The full type name, e.g. `kured_sentinel_paths`.
     fn type_name(&self) -> &'static str;
 
+    /// The data source's schema.
     fn schema(&self) -> Schema;
 
     /// Checks the configuration; values may still be unknown.
@@ -169,11 +186,14 @@ pub trait DataSource<S>: Send + Sync {
 /// Why a function call failed: a message and, when one argument is at fault, its index.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionError {
+    /// What went wrong, shown by Terraform.
     pub text: String,
+    /// The index of the argument at fault, if one is.
     pub argument: Option<usize>,
 }
 
 impl FunctionError {
+    /// An error on argument `argument` (0-based).
     pub fn on_argument(argument: usize, text: impl Into<String>) -> Self {
         FunctionError {
             text: text.into(),
@@ -185,9 +205,12 @@ impl FunctionError {
 /// A provider function, callable as `provider::<name>::<function>(...)`. Terraform calls
 /// functions without configuring the provider, so they get no provider state.
 pub trait Function: Send + Sync {
+    /// The name configurations call it by: `provider::<provider>::<name>`.
     fn name(&self) -> &'static str;
 
+    /// Its parameters, return type and descriptions.
     fn signature(&self) -> FunctionSignature;
 
+    /// Runs the function on known arguments (and null or unknown ones where the signature allows).
     fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError>;
 }

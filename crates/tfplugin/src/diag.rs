@@ -17,7 +17,7 @@ pub enum PathStep {
 }
 
 /// A path from the root of a resource's configuration to one attribute, e.g.
-/// `kured.values[1]`.
+/// `settings.values[1]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AttrPath(pub Vec<PathStep>);
 
@@ -76,16 +76,22 @@ impl fmt::Display for AttrPath {
 /// How serious a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
+    /// Terraform stops the run.
     Error,
+    /// Terraform shows it and goes on.
     Warning,
 }
 
 /// One error or warning for Terraform to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// One line, shown as the diagnostic's title.
     pub summary: String,
+    /// The explanation, shown below the title.
     pub detail: String,
+    /// The attribute at fault; `None` puts the diagnostic on the whole block.
     pub path: Option<AttrPath>,
 }
 
@@ -94,6 +100,7 @@ pub struct Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// No diagnostics.
     pub fn new() -> Self {
         Self::default()
     }
@@ -143,18 +150,22 @@ impl Diagnostics {
         });
     }
 
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(|d| d.severity == Severity::Error)
     }
 
+    /// Whether there are no diagnostics at all.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// Adds every diagnostic of `other`.
     pub fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
     }
 
+    /// The diagnostics in the order they were added.
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter()
     }

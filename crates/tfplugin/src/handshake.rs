@@ -6,18 +6,23 @@ use std::path::PathBuf;
 
 /// The cookie Terraform sets for every provider it starts.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+/// The value of [`MAGIC_COOKIE_KEY`] that Terraform sets.
 pub const MAGIC_COOKIE_VALUE: &str =
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// go-plugin's own protocol version, and the Terraform protocol spoken on top of it.
 pub const CORE_PROTOCOL: u32 = 1;
+/// The Terraform plugin protocol version this crate speaks.
 pub const APP_PROTOCOL: u32 = 6;
 
 /// How the process was started.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Started by Terraform: serve until told to shut down.
-    Managed { client_cert: Option<String> },
+    Managed {
+        /// Terraform's client certificate (PEM) for AutoMTLS, when it sent one.
+        client_cert: Option<String>,
+    },
     /// Started by a person with `--debug`: serve without TLS and print the reattach value.
     Debug,
 }
@@ -28,11 +33,16 @@ pub enum StartError {
     #[error(
         "This is a Terraform provider plugin: Terraform starts it itself. Run `terraform init` and `terraform plan` in a configuration that requires it, or start it with --debug to attach Terraform through TF_REATTACH_PROVIDERS."
     )]
+    /// Started by hand: nothing to serve to.
     NotStartedByTerraform,
     #[error(
         "Terraform offered plugin protocol versions {offered:?}, but this provider speaks only version 6 (Terraform 1.0 and newer)."
     )]
-    ProtocolMismatch { offered: String },
+    /// Terraform offered no version 6.
+    ProtocolMismatch {
+        /// The versions Terraform listed in `PLUGIN_PROTOCOL_VERSIONS`.
+        offered: String,
+    },
 }
 
 /// Decides the mode from the arguments and environment, as go-plugin's server does.
@@ -90,7 +100,10 @@ pub fn socket_path() -> PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or_default();
-    std::env::temp_dir().join(format!("tf-kured-{}-{nanos:08x}.sock", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "tf-provider-{}-{nanos:08x}.sock",
+        std::process::id()
+    ))
 }
 
 /// Writes the handshake line and flushes, so Terraform sees it at once.

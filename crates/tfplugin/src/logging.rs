@@ -10,14 +10,16 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
-/// Installs the stderr logger at the level Terraform asked for, if any.
-pub fn init() {
+/// Installs the stderr logger at the level Terraform asked for, if any; `module` is the
+/// provider's type name, which Terraform shows beside each line.
+pub fn init(module: &'static str) {
     let level = std::env::var("TF_LOG_PROVIDER")
         .ok()
         .or_else(|| std::env::var("TF_LOG").ok())
         .and_then(|l| level_filter(&l));
     if let Some(level) = level {
-        let subscriber = tracing_subscriber::registry().with(HclogLayer.with_filter(level));
+        let subscriber =
+            tracing_subscriber::registry().with(HclogLayer { module }.with_filter(level));
         let _ = tracing::subscriber::set_global_default(subscriber);
     }
 }
@@ -33,17 +35,19 @@ fn level_filter(name: &str) -> Option<LevelFilter> {
     }
 }
 
-struct HclogLayer;
+struct HclogLayer {
+    module: &'static str,
+}
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let line = hclog_line(event);
+        let line = hclog_line(event, self.module);
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
     }
 }
 
-fn hclog_line(event: &Event<'_>) -> String {
+fn hclog_line(event: &Event<'_>, module: &str) -> String {
     let mut fields = Fields(serde_json::Map::new());
     event.record(&mut fields);
     let mut map = fields.0;
@@ -55,7 +59,7 @@ fn hclog_line(event: &Event<'_>) -> String {
         "@level".into(),
         level_name(*event.metadata().level()).into(),
     );
-    map.insert("@module".into(), "kured".into());
+    map.insert("@module".into(), module.into());
     map.insert(
         "@timestamp".into(),
         chrono::Utc::now()

@@ -8,16 +8,22 @@ use super::types::Type;
 /// A resource, data source or provider schema.
 #[derive(Clone, Debug, Default)]
 pub struct Schema {
+    /// The schema version, raised when stored state needs an upgrade.
     pub version: i64,
+    /// The top-level block.
     pub block: Block,
 }
 
 /// A block: attributes and nested blocks.
 #[derive(Clone, Debug, Default)]
 pub struct Block {
+    /// The block's attributes.
     pub attributes: Vec<Attribute>,
+    /// The block's nested blocks.
     pub blocks: Vec<NestedBlock>,
+    /// Shown by Terraform and in generated docs.
     pub description: String,
+    /// Marks the whole block deprecated.
     pub deprecated: bool,
 }
 
@@ -28,7 +34,9 @@ pub enum AttributeKind {
     Plain(Type),
     /// Nested attributes, in one of four nestings.
     Nested {
+        /// The attributes of each nested object.
         attributes: Vec<Attribute>,
+        /// How the nested objects repeat.
         nesting: Nesting,
     },
 }
@@ -36,32 +44,49 @@ pub enum AttributeKind {
 /// How nested attributes or blocks repeat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Nesting {
+    /// One object: `name = { ... }`.
     Single,
+    /// A list of objects.
     List,
+    /// A set of objects.
     Set,
+    /// A map of objects, keyed by string.
     Map,
 }
 
 /// One attribute of a block or nested object.
 #[derive(Clone, Debug)]
 pub struct Attribute {
+    /// The attribute's name as configurations write it.
     pub name: String,
+    /// Its type, or its nested attributes.
     pub kind: AttributeKind,
+    /// Shown by Terraform and in generated docs; every attribute should have one.
     pub description: String,
+    /// The configuration must set it.
     pub required: bool,
+    /// The configuration may set it.
     pub optional: bool,
+    /// The provider may set it (alone: only the provider sets it).
     pub computed: bool,
+    /// Terraform hides its value in plan output.
     pub sensitive: bool,
+    /// Terraform warns when a configuration sets it.
     pub deprecated: bool,
 }
 
 /// A nested block (`name { ... }` syntax).
 #[derive(Clone, Debug)]
 pub struct NestedBlock {
+    /// The block's name as configurations write it.
     pub type_name: String,
+    /// What each block holds.
     pub block: Block,
+    /// How the block repeats.
     pub nesting: Nesting,
+    /// The fewest blocks a configuration must write (0: no limit).
     pub min_items: i64,
+    /// The most blocks a configuration may write (0: no limit).
     pub max_items: i64,
 }
 
@@ -96,16 +121,19 @@ impl Attribute {
         }
     }
 
+    /// The configuration must set it.
     pub fn required(mut self) -> Self {
         self.required = true;
         self
     }
 
+    /// The configuration may set it.
     pub fn optional(mut self) -> Self {
         self.optional = true;
         self
     }
 
+    /// The provider sets it; with [`Attribute::optional`], when the configuration does not.
     pub fn computed(mut self) -> Self {
         self.computed = true;
         self
@@ -116,11 +144,13 @@ impl Attribute {
         self.optional().computed()
     }
 
+    /// Hidden in Terraform's plan output.
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
         self
     }
 
+    /// Deprecated: Terraform warns when a configuration sets it.
     pub fn deprecated(mut self) -> Self {
         self.deprecated = true;
         self
@@ -147,6 +177,7 @@ impl Attribute {
 }
 
 impl NestedBlock {
+    /// A nested block of this name and nesting, with no limits on how many.
     pub fn new(type_name: &str, nesting: Nesting, block: Block) -> Self {
         NestedBlock {
             type_name: type_name.to_string(),
@@ -159,6 +190,7 @@ impl NestedBlock {
 }
 
 impl Block {
+    /// A block of attributes and no nested blocks.
     pub fn new(description: &str, attributes: Vec<Attribute>) -> Self {
         Block {
             attributes,
@@ -168,6 +200,7 @@ impl Block {
         }
     }
 
+    /// The same block with these nested blocks.
     pub fn with_blocks(mut self, blocks: Vec<NestedBlock>) -> Self {
         self.blocks = blocks;
         self
@@ -193,10 +226,12 @@ impl Block {
 }
 
 impl Schema {
+    /// A schema of this version over this block.
     pub fn new(version: i64, block: Block) -> Self {
         Schema { version, block }
     }
 
+    /// The object type of a value of this schema.
     pub fn value_type(&self) -> Type {
         self.block.value_type()
     }
@@ -214,24 +249,35 @@ fn nest(object: Type, nesting: Nesting) -> Type {
 /// A provider function's signature.
 #[derive(Clone, Debug)]
 pub struct FunctionSignature {
+    /// The positional parameters.
     pub parameters: Vec<Parameter>,
+    /// The parameter that takes any number of trailing arguments, if any.
     pub variadic: Option<Parameter>,
+    /// The type of the result.
     pub return_type: Type,
+    /// One line, shown by Terraform.
     pub summary: String,
+    /// The full description, shown by Terraform.
     pub description: String,
 }
 
 /// One parameter of a provider function.
 #[derive(Clone, Debug)]
 pub struct Parameter {
+    /// The parameter's name, shown in Terraform's errors.
     pub name: String,
+    /// Its type.
     pub ty: Type,
+    /// Shown by Terraform and in generated docs.
     pub description: String,
+    /// Whether a null argument reaches the function (otherwise Terraform refuses it).
     pub allow_null: bool,
+    /// Whether an unknown argument reaches the function (otherwise Terraform answers unknown).
     pub allow_unknown: bool,
 }
 
 impl Parameter {
+    /// A parameter that takes neither null nor unknown arguments.
     pub fn new(name: &str, ty: Type, description: &str) -> Self {
         Parameter {
             name: name.to_string(),

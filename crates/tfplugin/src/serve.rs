@@ -27,8 +27,35 @@ use super::{logging, tls};
 /// attribute, so the limit sits far above any document the core is asked to read.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
+/// What a provider binary tells [`main`] about itself.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// The provider's registry address, as stacks name it in `required_providers`
+    /// (`registry.terraform.io/NAMESPACE/TYPE`): debug mode prints it for
+    /// `TF_REATTACH_PROVIDERS`.
+    pub address: String,
+    /// The provider's version, logged when it starts; `None` logs none.
+    pub version: Option<String>,
+}
+
+impl ServeOptions {
+    /// Options for the provider at `address`, with no version.
+    pub fn new(address: impl Into<String>) -> Self {
+        ServeOptions {
+            address: address.into(),
+            version: None,
+        }
+    }
+
+    /// The same options with the version to log at start.
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+}
+
 /// Runs a provider as a plugin process: the whole of a provider binary's `main`.
-pub fn main<P: Provider>(provider: P, provider_address: &str) -> ExitCode {
+pub fn main<P: Provider>(provider: P, options: ServeOptions) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mode = match handshake::mode(&args, |k| std::env::var(k).ok()) {
         Ok(mode) => mode,
@@ -37,7 +64,8 @@ pub fn main<P: Provider>(provider: P, provider_address: &str) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    logging::init();
+    let binary = format!("terraform-provider-{}", provider.type_name());
+    logging::init(provider.type_name());
     install_panic_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -50,14 +78,14 @@ pub fn main<P: Provider>(provider: P, provider_address: &str) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(serve(provider, mode, provider_address));
+    let result = runtime.block_on(serve(provider, mode, &options));
     // Exit without waiting for idle runtime threads: Terraform waits for this process.
     runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("provider stopped: {err:#}");
-            eprintln!("terraform-provider-kured: {err:#}");
+            eprintln!("{binary}: {err:#}");
             ExitCode::from(1)
         }
     }
@@ -75,8 +103,14 @@ fn install_panic_hook() {
 pub async fn serve<P: Provider>(
     provider: P,
     mode: Mode,
-    provider_address: &str,
+    options: &ServeOptions,
 ) -> anyhow::Result<()> {
+    tracing::info!(
+        provider = provider.type_name(),
+        version = options.version.as_deref().unwrap_or("unknown"),
+        "starting"
+    );
+    let binary = format!("terraform-provider-{}", provider.type_name());
     let socket = handshake::socket_path();
     let listener = UnixListener::bind(&socket)?;
     tracing::debug!(socket = %socket.display(), "listening for Terraform");
@@ -106,8 +140,8 @@ pub async fn serve<P: Provider>(
         }
         Mode::Debug => {
             println!(
-                "terraform-provider-kured is running for a debugger. In the shell that runs Terraform, set:\n\n\texport TF_REATTACH_PROVIDERS='{}'\n\nPress Ctrl-C to stop it.",
-                handshake::reattach_value(provider_address, &socket)
+                "{binary} is running for a debugger. In the shell that runs Terraform, set:\n\n\texport TF_REATTACH_PROVIDERS='{}'\n\nPress Ctrl-C to stop it.",
+                handshake::reattach_value(&options.address, &socket)
             );
         }
     }

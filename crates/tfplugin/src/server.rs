@@ -111,7 +111,10 @@ impl<P: Provider> ProviderService<P> {
                 let mut diags = Diagnostics::new();
                 diags.error(
                     format!("internal error in the provider: {message}"),
-                    "This is a bug in terraform-provider-kured; please report it with the configuration that triggered it.",
+                    format!(
+                        "This is a bug in terraform-provider-{}; please report it with the configuration that triggered it.",
+                        self.inner.provider.type_name()
+                    ),
                 );
                 Ok(Response::new(on_panic(diags)))
             }

@@ -23,15 +23,19 @@ use rustls::{DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureSc
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error("PLUGIN_CLIENT_CERT does not hold a PEM certificate: {0}")]
+    /// `PLUGIN_CLIENT_CERT` is not a PEM certificate.
     ClientCert(String),
     #[error("could not generate the server certificate: {0}")]
+    /// The per-start certificate could not be generated.
     Generate(#[from] rcgen::Error),
     #[error("could not build the TLS configuration: {0}")]
+    /// rustls refused the configuration.
     Config(#[from] rustls::Error),
 }
 
 /// The server side of AutoMTLS: the rustls configuration and the certificate to announce.
 pub struct ServerTls {
+    /// The server configuration, trusting only Terraform's certificate.
     pub config: Arc<ServerConfig>,
     /// DER of the server certificate, for the handshake line.
     pub certificate: Vec<u8>,

@@ -33,7 +33,7 @@ const ADDRESS: &str = "registry.terraform.io/test/conformance";
 
 fn main() -> std::process::ExitCode {
     if std::env::var_os(MAGIC_COOKIE_KEY).is_some() {
-        return tfplugin::serve::main(Conformance, ADDRESS);
+        return tfplugin::serve::main(Conformance, tfplugin::serve::ServeOptions::new(ADDRESS));
     }
     let trials = vec![
         Trial::test(

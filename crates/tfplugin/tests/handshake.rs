@@ -1,23 +1,74 @@
-//! The process-level contract with go-plugin: refuse to run without Terraform's cookie,
-//! and announce a well-formed handshake line promptly when started properly. The time to
-//! handshake is printed as a figure, never asserted.
+//! The process-level contract with go-plugin, through the example null provider
+//! (`examples/null_provider.rs`): refuse to run without Terraform's cookie, announce a
+//! well-formed handshake line promptly when started properly, log hclog JSON, and serve a
+//! real Terraform in debug mode. The time to handshake is printed as a figure, never
+//! asserted.
+//!
+//! This test binary doubles as the provider: started with `SERVE_NULL_PROVIDER` set, it
+//! runs the example's `main` instead of the trials.
 
 // Tests and benchmarks fail by panicking; the workspace denies it only in the product.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
+#[path = "../examples/null_provider.rs"]
+mod null_provider;
+// The Terraform harness is shared with the provider's own acceptance tests.
+#[path = "../../../tests/support/terraform.rs"]
+mod terraform;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use support::terraform::{Mirror, Workdir};
+use libtest_mimic::{Arguments, Failed, Trial};
+use terraform::{Mirror, Workdir};
 
-const PROVIDER: &str = env!("CARGO_BIN_EXE_terraform-provider-kured");
+/// Set in the environment of every child this binary starts as the provider.
+const SERVE: &str = "SERVE_NULL_PROVIDER";
+
+fn main() -> ExitCode {
+    if std::env::var_os(SERVE).is_some() {
+        return tfplugin::serve::main(
+            null_provider::NullProvider,
+            tfplugin::serve::ServeOptions::new(null_provider::ADDRESS),
+        );
+    }
+    let trial = |name: &'static str, f: fn()| {
+        Trial::test(name, move || {
+            std::panic::catch_unwind(f).map_err(|_| Failed::from("panicked"))
+        })
+    };
+    let trials = vec![
+        trial(
+            "refuses_to_run_without_the_cookie",
+            refuses_to_run_without_the_cookie,
+        ),
+        trial(
+            "refuses_a_terraform_without_protocol_6",
+            refuses_a_terraform_without_protocol_6,
+        ),
+        trial(
+            "announces_a_well_formed_handshake_line",
+            announces_a_well_formed_handshake_line,
+        ),
+        trial("measures_start_to_handshake", measures_start_to_handshake),
+        trial(
+            "logs_are_hclog_json_lines_when_terraform_asks_for_them",
+            logs_are_hclog_json_lines_when_terraform_asks_for_them,
+        ),
+        trial(
+            "debug_mode_serves_terraform_through_tf_reattach_providers",
+            debug_mode_serves_terraform_through_tf_reattach_providers,
+        ),
+    ];
+    libtest_mimic::run(&Arguments::from_args(), trials).exit_code()
+}
+
 const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 fn provider() -> Command {
-    let mut cmd = Command::new(PROVIDER);
+    let mut cmd = Command::new(std::env::current_exe().expect("the test binary's path"));
+    cmd.env(SERVE, "1");
     cmd.env_remove("TF_PLUGIN_MAGIC_COOKIE")
         .env_remove("PLUGIN_CLIENT_CERT")
         .env_remove("TF_LOG")
@@ -25,7 +76,6 @@ fn provider() -> Command {
     cmd
 }
 
-#[test]
 fn refuses_to_run_without_the_cookie() {
     let out = provider().output().expect("the provider runs");
     assert_eq!(out.status.code(), Some(1));
@@ -35,7 +85,6 @@ fn refuses_to_run_without_the_cookie() {
     assert!(out.stdout.is_empty());
 }
 
-#[test]
 fn refuses_a_terraform_without_protocol_6() {
     let out = provider()
         .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
@@ -69,7 +118,6 @@ fn handshake(client_cert: Option<&str>) -> (String, Duration) {
     (line.trim_end().to_string(), elapsed)
 }
 
-#[test]
 fn announces_a_well_formed_handshake_line() {
     let (line, _) = handshake(None);
     let parts: Vec<&str> = line.split('|').collect();
@@ -94,7 +142,6 @@ fn announces_a_well_formed_handshake_line() {
     assert_eq!(der.first(), Some(&0x30), "DER starts with a SEQUENCE");
 }
 
-#[test]
 fn measures_start_to_handshake() {
     let mut times: Vec<Duration> = (0..21).map(|_| handshake(None).1).collect();
     times.sort();
@@ -106,7 +153,6 @@ fn measures_start_to_handshake() {
     );
 }
 
-#[test]
 fn logs_are_hclog_json_lines_when_terraform_asks_for_them() {
     let mut child = provider()
         .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
@@ -122,17 +168,30 @@ fn logs_are_hclog_json_lines_when_terraform_asks_for_them() {
     let _ = child.kill();
     let out = child.wait_with_output().expect("the provider stops");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let first = stderr.lines().next().expect("one log line at least");
-    let log: serde_json::Value = serde_json::from_str(first).expect("a JSON log line");
-    assert_eq!(log["@level"], "debug", "{first}");
-    assert_eq!(log["@message"], "listening for Terraform", "{first}");
+    let logs: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is a JSON log line"))
+        .collect();
+    let starting = logs
+        .iter()
+        .find(|l| l["@message"] == "starting")
+        .unwrap_or_else(|| panic!("a start line in {stderr}"));
+    assert_eq!(starting["@level"], "info", "{starting}");
+    assert_eq!(
+        starting["@module"], "null",
+        "the provider's type name: {starting}"
+    );
+    let listening = logs
+        .iter()
+        .find(|l| l["@message"] == "listening for Terraform")
+        .unwrap_or_else(|| panic!("a listening line in {stderr}"));
+    assert_eq!(listening["@level"], "debug", "{listening}");
     assert!(
-        log["@timestamp"].is_string() && log["socket"].is_string(),
-        "{first}"
+        listening["@timestamp"].is_string() && listening["socket"].is_string(),
+        "{listening}"
     );
 }
 
-#[test]
 fn debug_mode_serves_terraform_through_tf_reattach_providers() {
     let mut child = provider()
         .arg("--debug")
@@ -160,11 +219,17 @@ fn debug_mode_serves_terraform_through_tf_reattach_providers() {
         r#"
 terraform {
   required_providers {
-kured = { source = "rebootgate/kured" }
+    null = { source = "example/null" }
   }
 }
-output "path" {
-  value = provider::kured::sentinel_host_path("5.11.0", [])
+data "null_greeting" "world" {
+  name = "world"
+}
+output "text" {
+  value = data.null_greeting.world.text
+}
+output "upper" {
+  value = provider::null::upper("loud")
 }
 "#,
     );
@@ -172,10 +237,9 @@ output "path" {
         .assert_success("init with a reattached provider (an empty mirror)");
     dir.apply()
         .assert_success("apply through the debugged provider");
-    assert_eq!(
-        dir.output_json()["path"]["value"],
-        "/var/run/reboot-required"
-    );
+    let outputs = dir.output_json();
+    assert_eq!(outputs["text"]["value"], "hello, world");
+    assert_eq!(outputs["upper"]["value"], "LOUD");
     // Ctrl-C ends a provider in debug mode.
     let _ = Command::new("kill")
         .arg("-INT")
