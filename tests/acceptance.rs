@@ -76,26 +76,6 @@ fn the_fixed_incident_plans_applies_and_replans_clean() {
 }
 
 #[test]
-fn every_example_plans() {
-    for (path, should_pass) in [
-        ("provider", true),
-        ("resources/kured_gated_reboot_policy", true),
-        ("data-sources/kured_sentinel_paths", true),
-        ("incident/broken", false),
-        ("incident/fixed", true),
-        ("functions/sentinel_host_path", true),
-        ("functions/node_path", true),
-    ] {
-        let plan = example(path).plan();
-        if should_pass {
-            plan.assert_success(&format!("plan of examples/{path}"));
-        } else {
-            plan.assert_failure(&format!("plan of examples/{path}"));
-        }
-    }
-}
-
-#[test]
 fn the_data_source_example_reports_without_failing() {
     let dir = example("data-sources/kured_sentinel_paths");
     dir.apply().assert_success("apply");

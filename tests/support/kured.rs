@@ -68,8 +68,8 @@ pub fn live_stack(server_url: &str, body: &str) -> Workdir {
     dir
 }
 
-/// A copy of `examples/<path>` (its `.tf` and `.yaml` files), initialised. Examples that
-/// document one resource leave out the `terraform` block; it is added for them.
+/// A copy of `examples/<path>` (its `.tf` and `.yaml` files), initialised exactly as a user
+/// who copies the directory would: every example carries its own `terraform` block.
 pub fn example(path: &str) -> Workdir {
     let dir = Workdir::new(&mirror());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -91,9 +91,10 @@ pub fn example(path: &str) -> Workdir {
             &text,
         );
     }
-    if !has_terraform_block {
-        dir.write("versions.tf", HEADER);
-    }
+    assert!(
+        has_terraform_block,
+        "examples/{path} has no required_providers block, so it does not work as copied"
+    );
     dir.init()
         .assert_success(&format!("terraform init of examples/{path}"));
     dir

@@ -1,5 +1,13 @@
 # Audit the budgets a stack is about to create: no cluster is contacted when manifests
 # are given, and without Pods each workload stands for its replicas.
+terraform {
+  required_providers {
+    kured = {
+      source = "rebootgate/kured"
+    }
+  }
+}
+
 data "kured_pdb_coverage" "planned" {
   manifests = [
     yamlencode({

@@ -1,4 +1,12 @@
 # Where do kured and the gate really look? A report that never fails on a mismatch.
+terraform {
+  required_providers {
+    kured = {
+      source = "rebootgate/kured"
+    }
+  }
+}
+
 data "kured_sentinel_paths" "current" {
   kured = {
     chart_version = "5.11.0"

@@ -1,5 +1,13 @@
 # kured installed from its Helm chart, behind a gate DaemonSet that writes the gated
 # sentinel through a hostPath mount of the node's /var/run.
+terraform {
+  required_providers {
+    kured = {
+      source = "rebootgate/kured"
+    }
+  }
+}
+
 locals {
   kured_values = <<-YAML
     configuration:
