@@ -5,11 +5,15 @@
 //!   its version rules from it;
 //! - [`values`]: the values a release renders with, merged as Helm merges them;
 //! - [`render`]: the kured container a release renders from those values;
-//! - [`recommended`]: the values that make a release watch a given node file.
+//! - [`recommended`]: the values that make a release watch a given node file;
+//! - [`keys`]: the values keys each release reads, and [`strict`]: the values it would
+//!   take other than as meant (unknown keys, keys of other releases, quoted booleans).
 
+pub mod keys;
 pub mod recommended;
 pub mod releases;
 pub mod render;
+pub mod strict;
 pub mod values;
 
 pub use releases::{NEWEST_SUPPORTED, OLDEST_SUPPORTED, SentinelBand};

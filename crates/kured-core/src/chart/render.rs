@@ -858,7 +858,7 @@ fn text(value: Option<&Json>, key: &str) -> Result<String, ChartError> {
 /// Go's `%v` of a float64: the shortest digits that read back, in exponent form when the
 /// decimal exponent is below -4 or at least 6 (so 1000000 prints as `1e+06`, as Helm users
 /// know to their cost).
-fn go_float(f: f64) -> String {
+pub(crate) fn go_float(f: f64) -> String {
     if !f.is_finite() {
         return if f.is_nan() {
             "NaN".into()
