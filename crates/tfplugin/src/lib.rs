@@ -3,7 +3,7 @@
 //! - [`handshake`] and [`serve`] start the process the way go-plugin expects;
 //! - [`tls`] answers Terraform's AutoMTLS;
 //! - [`server`] maps each RPC onto the traits in [`api`];
-//! - [`types`], [`value`], [`msgpack`] and [`json`] carry Terraform values;
+//! - [`types`], [`value`], [`number`], [`msgpack`] and [`json`] carry Terraform values;
 //! - [`schema`] and [`diag`] are what providers declare and report.
 
 pub mod api;
@@ -13,6 +13,7 @@ pub mod handshake;
 pub mod json;
 mod logging;
 pub mod msgpack;
+pub mod number;
 pub mod proto;
 pub mod schema;
 pub mod serve;
