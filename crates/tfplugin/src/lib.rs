@@ -4,7 +4,9 @@
 //! - [`tls`] answers Terraform's AutoMTLS;
 //! - [`server`] maps each RPC onto the traits in [`api`];
 //! - [`types`], [`value`], [`number`], [`msgpack`] and [`json`] carry Terraform values;
-//! - [`schema`] and [`diag`] are what providers declare and report.
+//! - [`schema`] and [`diag`] are what providers declare and report;
+//! - [`model`] declares a configuration once, as a Rust struct, and gets its schema,
+//!   decoding (with attribute paths) and computed values from it.
 
 pub mod api;
 mod convert;
@@ -12,6 +14,8 @@ pub mod diag;
 pub mod handshake;
 pub mod json;
 mod logging;
+#[deny(missing_docs)]
+pub mod model;
 pub mod msgpack;
 pub mod number;
 pub mod proto;
