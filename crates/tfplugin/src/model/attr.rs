@@ -56,6 +56,16 @@ impl<T> Attr<T> {
         !self.is_null()
     }
 
+    /// The value of an optional argument once Terraform knows it: `None` while unknown,
+    /// `Some(None)` for null.
+    pub fn settled(&self) -> Option<Option<&T>> {
+        match self {
+            Attr::Known(v) => Some(Some(v)),
+            Attr::Null => Some(None),
+            Attr::Unknown => None,
+        }
+    }
+
     /// An `Attr` of a reference to the value.
     pub fn as_ref(&self) -> Attr<&T> {
         match self {
@@ -109,6 +119,9 @@ mod tests {
         assert!(Attr::<i32>::Unknown.is_given());
         assert!(!Attr::<i32>::Null.is_given());
         assert_eq!(Attr::<i32>::Null.or(7), Attr::Known(7));
+        assert_eq!(known.settled(), Some(Some(&3)));
+        assert_eq!(Attr::<i32>::Null.settled(), Some(None));
+        assert_eq!(Attr::<i32>::Unknown.settled(), None);
         assert_eq!(Attr::<i32>::Unknown.or(7), Attr::Unknown);
         assert_eq!(Attr::from(Some("a")).map(str::len), Attr::Known(1));
         assert_eq!(Attr::<&str>::from(None), Attr::Null);

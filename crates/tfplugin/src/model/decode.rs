@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Attr;
 use super::spec::Typed;
+use crate::api::FunctionError;
 use crate::diag::{AttrPath, Diagnostics, PathStep};
 use crate::number::Number;
 use crate::value::Value;
@@ -183,6 +184,31 @@ pub fn decode_object<'v, T: Decode<'v>>(value: &'v Value, diags: &mut Diagnostic
         }
         Err(Invalid) => None,
     }
+}
+
+/// Decodes argument `index` of a provider function call, the parameter called `name`.
+/// Terraform passes functions known, non-null arguments unless the signature allows
+/// otherwise; anything wrong inside one (a null list entry) becomes a [`FunctionError`] on
+/// that argument, naming the path within it.
+pub fn argument<'v, T: Decode<'v>>(
+    arguments: &'v [Value],
+    index: usize,
+    name: &str,
+) -> Result<T, FunctionError> {
+    let mut diags = Diagnostics::new();
+    let value = arguments.get(index).unwrap_or(&NULL);
+    let decoded = Decoder::at(AttrPath::attr(name), &mut diags).decode::<T>(value);
+    let text = match decoded {
+        Ok(Attr::Known(v)) => return Ok(v),
+        Ok(Attr::Null) => format!("{name} is null"),
+        Ok(Attr::Unknown) => format!("{name} is not known yet"),
+        Err(Invalid) => diags
+            .iter()
+            .map(|d| format!("{}: {}", d.summary, d.detail))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    Err(FunctionError::on_argument(index, text))
 }
 
 impl<'v> Decode<'v> for String {

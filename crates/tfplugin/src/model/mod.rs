@@ -8,6 +8,7 @@
 //! - [`Decoder`] walks a [`Value`] and keeps the attribute path as it goes, so every
 //!   decoding error becomes a diagnostic on the exact attribute, in lists and maps too.
 //!   Unknown values are fine anywhere: they decode to [`Attr::Unknown`].
+//! - [`argument`] reads a provider function's argument the same way.
 //!
 //! A resource in full:
 //!
@@ -47,7 +48,7 @@ mod macros;
 mod spec;
 
 pub use attr::Attr;
-pub use decode::{Decode, Decoder, Invalid, decode, decode_object};
+pub use decode::{Decode, Decoder, Invalid, argument, decode, decode_object};
 pub use encode::Encode;
 pub use spec::{Spec, Typed, object_type};
 

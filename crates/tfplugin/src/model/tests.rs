@@ -372,3 +372,20 @@ fn encoding_gives_back_what_was_decoded() {
     assert_eq!(config.expect("valid").encode(), full());
     assert_eq!(Config::default().encode().get("name"), Some(&Value::Null));
 }
+
+#[test]
+fn function_arguments_name_the_path_inside_them() {
+    let arguments = [
+        Value::string("5.11.0"),
+        Value::List(vec![Value::string("a"), Value::Null]),
+    ];
+    assert_eq!(
+        argument::<String>(&arguments, 0, "chart_version"),
+        Ok("5.11.0".into())
+    );
+    let err = argument::<Vec<String>>(&arguments, 1, "values").expect_err("a null entry");
+    assert_eq!(err.argument, Some(1));
+    assert!(err.text.starts_with("values[1] is null: "), "{}", err.text);
+    let err = argument::<String>(&arguments, 2, "missing").expect_err("no such argument");
+    assert_eq!(err.argument, Some(2));
+}
