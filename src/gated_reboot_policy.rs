@@ -216,8 +216,8 @@ impl Resource<ProviderState> for GatedRebootPolicy {
     ) -> Option<Planned> {
         let mut planned: GatedRebootPolicyModel = decode_object(req.config, diags)?;
         let outcome = evaluate(&planned, state, diags).await?;
-        planned.mark_computed_nulls_unknown();
         planned.upstream_sentinel_host_path = planned.upstream();
+        planned.mark_computed_nulls_unknown();
         planned.id = match prior_id(req.prior_state, diags) {
             Attr::Known(id) => Attr::Known(id),
             _ => Attr::Unknown,
