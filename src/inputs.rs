@@ -143,8 +143,9 @@ pub fn kured_input(
     let (Attr::Known(way), Some(container)) = (way, k.container.settled()) else {
         return Ok(Attr::Unknown);
     };
-    let container = container.map_or(DEFAULT_KURED_CONTAINER, String::as_str);
-    let container = container.to_string();
+    let container = container
+        .map_or(DEFAULT_KURED_CONTAINER, String::as_str)
+        .to_string();
     let spec = match way {
         CHART => {
             let (Some(Some(chart_version)), Some(values), Some(image_tag)) = (

@@ -2,10 +2,10 @@
 //!
 //! - [`handshake`] and [`serve`] start the process the way go-plugin expects;
 //! - [`tls`] answers Terraform's AutoMTLS;
-//! - [`server`] maps each RPC onto the traits in [`api`];
+//! - `server` maps each RPC onto the traits in [`api`];
 //! - [`types`], [`value`], [`number`], [`msgpack`] and [`json`] carry Terraform values;
 //! - [`schema`] and [`diag`] are what providers declare and report;
-//! - [`model`] declares a configuration once, as a Rust struct, and gets its schema,
+//! - [`model`](mod@model) declares a configuration once, as a Rust struct, and gets its schema,
 //!   decoding (with attribute paths) and computed values from it.
 
 pub mod api;
