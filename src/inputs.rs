@@ -56,6 +56,8 @@ pub enum KuredSpec {
         namespace: String,
         name: String,
         container: String,
+        /// The argument that names the DaemonSet, where a failed read is reported.
+        named_by: AttrPath,
     },
 }
 
@@ -67,6 +69,8 @@ pub enum GateSpec {
         name: String,
         container: Option<String>,
         sentinel_path: String,
+        /// The argument that names the DaemonSet, where a failed read is reported.
+        named_by: AttrPath,
     },
 }
 
@@ -187,6 +191,7 @@ pub fn kured_input(
                 namespace,
                 name,
                 container,
+                named_by: at.clone().then(KuredModel::name),
             }
         }
     };
@@ -313,6 +318,7 @@ pub fn gate_input(
                 name,
                 container,
                 sentinel_path,
+                named_by: at.clone().then(GateModel::name),
             }
         }
     };

@@ -206,13 +206,13 @@ fn read_manifests(manifests: &[(usize, &str)], diags: &mut Diagnostics) -> Optio
     let mut inventory = Inventory::default();
     let mut ok = true;
     for (i, text) in manifests {
-        let path = AttrPath::attr("manifests").index(*i);
+        let path = AttrPath::attr(PdbCoverageModel::manifests).index(*i);
         match Inventory::from_manifest(text) {
             Ok(read) => inventory.extend(read),
             Err(ManifestError::Syntax(err)) => {
                 diags.error_at(
-                    path,
-                    format!("manifests[{i}] is not valid YAML or JSON"),
+                    path.clone(),
+                    format!("{path} is not valid YAML or JSON"),
                     format!(
                         "{err}. Each entry holds YAML or JSON documents separated by `---`, as `kubectl get -o yaml` or `helm template` prints them."
                     ),
@@ -221,8 +221,8 @@ fn read_manifests(manifests: &[(usize, &str)], diags: &mut Diagnostics) -> Optio
             }
             Err(ManifestError::Object(err)) => {
                 diags.error_at(
-                    path,
-                    format!("manifests[{i}] holds an object that cannot be read"),
+                    path.clone(),
+                    format!("{path} holds an object that cannot be read"),
                     format!("{err}."),
                 );
                 ok = false;
