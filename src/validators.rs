@@ -38,9 +38,14 @@ pub fn exactly_one_of(
     diags: &mut Diagnostics,
 ) -> Result<Attr<usize>, Invalid> {
     let labels: Vec<&str> = ways.iter().map(|w| w.label.as_str()).collect();
-    let given: Vec<usize> = (0..ways.len()).filter(|i| ways[*i].given).collect();
+    let given: Vec<(usize, &str)> = ways
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.given)
+        .map(|(i, w)| (i, w.label.as_str()))
+        .collect();
     if let [_, _, ..] = given.as_slice() {
-        let used: Vec<&str> = given.iter().map(|i| labels[*i]).collect();
+        let used: Vec<&str> = given.iter().map(|(_, label)| *label).collect();
         diags.error_at(
             at.clone(),
             format!(
@@ -55,7 +60,7 @@ pub fn exactly_one_of(
         return Ok(Attr::Unknown);
     }
     match given.first() {
-        Some(one) => Ok(Attr::Known(*one)),
+        Some((one, _)) => Ok(Attr::Known(*one)),
         None => {
             diags.error_at(
                 at.clone(),
