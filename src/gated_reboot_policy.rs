@@ -2,120 +2,102 @@
 //! the plan when kured and the gate would not meet there. It writes nothing but Terraform
 //! state.
 
-use std::collections::BTreeMap;
-
 use crate::ProviderState;
-use crate::inputs::{self, Read};
+use crate::inputs::{self, GateModel, KuredModel};
 use crate::live;
+use crate::validators;
 use kured_core::policy::resolve::KuredOutcome;
 use kured_core::policy::{self, DEFAULT_UPSTREAM_SENTINEL, PolicyInput, PolicyReport};
 use tfplugin::api::{ApplyRequest, PlanRequest, Planned, Resource};
-use tfplugin::diag::Diagnostics;
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::types::Type;
+use tfplugin::diag::{AttrPath, Diagnostics};
+use tfplugin::model::{Attr, Decoder, Invalid, Model, Spec, decode_object};
+use tfplugin::schema::{Block, Schema};
 use tfplugin::value::Value;
 
 pub struct GatedRebootPolicy;
 
-/// The attributes the provider computes, in schema order.
-const COMPUTED: [&str; 9] = [
-    "kured_sentinel_host_path",
-    "gate_sentinel_host_path",
-    "kured_sentinel_chain",
-    "gate_sentinel_chain",
-    "kured_app_version",
-    "reboot_window",
-    "drain_timeout",
-    "warnings",
-    "recommended_values",
-];
+tfplugin::model! {
+    /// `kured_gated_reboot_policy`: its arguments and what the checks found.
+    pub struct GatedRebootPolicyModel {
+        pub id: Attr<String> => Spec::computed("Identifier of this policy in state; set at creation and kept across updates."),
+        pub sentinel_host_path: Attr<String> => Spec::optional("The node file that gates reboots. When set, kured and the gate must both resolve to it; when not, they must resolve to each other."),
+        pub upstream_sentinel_host_path: Attr<String> => Spec::optional_computed("The ungated node file that package managers write (kured's own default). kured watching it bypasses the gate and is an error. Defaults to `/var/run/reboot-required`."),
+        pub kured: Attr<KuredModel> => Spec::required(inputs::KURED_DESCRIPTION),
+        pub gate: Attr<GateModel> => Spec::required(inputs::GATE_DESCRIPTION),
+        pub known_drain_blockers: Attr<Vec<String>> => Spec::optional("PodDisruptionBudgets (`namespace/name`) known to block every drain, e.g. `data.kured_pdb_coverage.all.drain_blockers`. With kured's drain timeout unbounded and this list non-empty, the plan fails."),
+        pub kured_sentinel_host_path: Attr<String> => Spec::computed("The node file kured watches; null when kured uses a sentinel command or its sentinel cannot be known."),
+        pub gate_sentinel_host_path: Attr<String> => Spec::computed("The node file the gate writes."),
+        pub kured_sentinel_chain: Attr<Vec<String>> => Spec::computed("How kured's sentinel was derived, one step per entry: version, flags and environment, volume mount, hostPath, node path."),
+        pub gate_sentinel_chain: Attr<Vec<String>> => Spec::computed("How the gate's file reaches the node, one step per entry."),
+        pub kured_app_version: Attr<String> => Spec::computed("The kured version the checks assumed; null when it cannot be read (the newest behaviour is assumed)."),
+        pub reboot_window: Attr<String> => Spec::computed("kured's reboot window on one line: days, start, end and time zone."),
+        pub drain_timeout: Attr<String> => Spec::computed("kured's drain timeout as a Go duration; `0s` means a drain may wait forever."),
+        pub warnings: Attr<Vec<String>> => Spec::computed("What could not be checked or deserves attention; each is also shown as a warning."),
+        pub recommended_values: Attr<String> => Spec::computed("Chart values (YAML) that make this chart version's kured watch `sentinel_host_path`, or the gate's node file; null without a chart version."),
+    }
+}
 
 fn schema() -> Schema {
     Schema::new(
         0,
         Block::new(
             "A gated reboot policy: kured reboots a node only when the file the gate writes exists. The plan fails when kured and the gate resolve to different node files, when kured watches the ungated sentinel, or when kured would not start, never open its window, or hang on a drain.",
-            vec![
-                Attribute::new("id", Type::String, "Identifier of this policy in state; set at creation and kept across updates.").computed(),
-                Attribute::new(
-                    "sentinel_host_path",
-                    Type::String,
-                    "The node file that gates reboots. When set, kured and the gate must both resolve to it; when not, they must resolve to each other.",
-                )
-                .optional(),
-                Attribute::new(
-                    "upstream_sentinel_host_path",
-                    Type::String,
-                    "The ungated node file that package managers write (kured's own default). kured watching it bypasses the gate and is an error. Defaults to `/var/run/reboot-required`.",
-                )
-                .optional_computed(),
-                inputs::kured_attribute(),
-                inputs::gate_attribute(true),
-                Attribute::new(
-                    "known_drain_blockers",
-                    Type::list(Type::String),
-                    "PodDisruptionBudgets (`namespace/name`) known to block every drain, e.g. `data.kured_pdb_coverage.all.drain_blockers`. With kured's drain timeout unbounded and this list non-empty, the plan fails.",
-                )
-                .optional(),
-                Attribute::new("kured_sentinel_host_path", Type::String, "The node file kured watches; null when kured uses a sentinel command or its sentinel cannot be known.").computed(),
-                Attribute::new("gate_sentinel_host_path", Type::String, "The node file the gate writes.").computed(),
-                Attribute::new("kured_sentinel_chain", Type::list(Type::String), "How kured's sentinel was derived, one step per entry: version, flags and environment, volume mount, hostPath, node path.").computed(),
-                Attribute::new("gate_sentinel_chain", Type::list(Type::String), "How the gate's file reaches the node, one step per entry.").computed(),
-                Attribute::new("kured_app_version", Type::String, "The kured version the checks assumed; null when it cannot be read (the newest behaviour is assumed).").computed(),
-                Attribute::new("reboot_window", Type::String, "kured's reboot window on one line: days, start, end and time zone.").computed(),
-                Attribute::new("drain_timeout", Type::String, "kured's drain timeout as a Go duration; `0s` means a drain may wait forever.").computed(),
-                Attribute::new("warnings", Type::list(Type::String), "What could not be checked or deserves attention; each is also shown as a warning.").computed(),
-                Attribute::new("recommended_values", Type::String, "Chart values (YAML) that make this chart version's kured watch `sentinel_host_path`, or the gate's node file; null without a chart version.").computed(),
-            ],
+            GatedRebootPolicyModel::attributes(),
         ),
     )
 }
 
-/// What the checks produced, as computed attribute values.
-fn computed_values(report: &Evaluated) -> BTreeMap<&'static str, Value> {
-    let kured_path = match &report.kured.outcome {
-        KuredOutcome::NodeFile { node_path, .. } => Some(node_path.as_str()),
-        _ => None,
-    };
-    let warnings: Vec<String> = report
-        .report
-        .findings
-        .iter()
-        .filter(|f| f.severity == policy::Severity::Warning)
-        .map(|f| format!("{}: {}", f.summary, f.detail))
-        .collect();
-    BTreeMap::from([
-        ("kured_sentinel_host_path", inputs::opt_string(kured_path)),
-        (
-            "gate_sentinel_host_path",
-            Value::String(report.gate.node_path.clone()),
-        ),
-        (
-            "kured_sentinel_chain",
-            inputs::string_list(&report.kured.chain),
-        ),
-        (
-            "gate_sentinel_chain",
-            inputs::string_list(&report.gate.steps),
-        ),
-        (
-            "kured_app_version",
-            inputs::opt_string(report.kured.app_version.map(|v| v.to_string()).as_deref()),
-        ),
-        (
-            "reboot_window",
-            inputs::opt_string(report.report.reboot_window.as_deref()),
-        ),
-        (
-            "drain_timeout",
-            inputs::opt_string(report.report.drain_timeout.as_deref()),
-        ),
-        ("warnings", inputs::string_list(&warnings)),
-        (
-            "recommended_values",
-            inputs::opt_string(report.report.recommended_values.as_deref()),
-        ),
-    ])
+impl GatedRebootPolicyModel {
+    /// Fills in what the checks produced.
+    fn set_results(&mut self, evaluated: &Evaluated) {
+        let kured = &evaluated.kured;
+        let report = &evaluated.report;
+        self.kured_sentinel_host_path = match &kured.outcome {
+            KuredOutcome::NodeFile { node_path, .. } => Attr::Known(node_path.clone()),
+            _ => Attr::Null,
+        };
+        self.gate_sentinel_host_path = Attr::Known(evaluated.gate.node_path.clone());
+        self.kured_sentinel_chain = Attr::Known(kured.chain.clone());
+        self.gate_sentinel_chain = Attr::Known(evaluated.gate.steps.clone());
+        self.kured_app_version = kured.app_version.map(|v| v.to_string()).into();
+        self.reboot_window = report.reboot_window.clone().into();
+        self.drain_timeout = report.drain_timeout.clone().into();
+        self.warnings = Attr::Known(
+            report
+                .findings
+                .iter()
+                .filter(|f| f.severity == policy::Severity::Warning)
+                .map(|f| format!("{}: {}", f.summary, f.detail))
+                .collect(),
+        );
+        self.recommended_values = report.recommended_values.clone().into();
+    }
+
+    /// `upstream_sentinel_host_path` as configured, or its default.
+    fn upstream(&self) -> Attr<String> {
+        self.upstream_sentinel_host_path
+            .clone()
+            .or(DEFAULT_UPSTREAM_SENTINEL.to_string())
+    }
+
+    /// Reads the `kured` and `gate` objects and checks the arguments' own values.
+    fn inputs(
+        &self,
+        diags: &mut Diagnostics,
+    ) -> Result<(Attr<inputs::KuredSpec>, Attr<inputs::GateSpec>), Invalid> {
+        let kured = inputs::kured_input(&self.kured, &AttrPath::attr(Self::kured), diags);
+        let gate = inputs::gate_input(&self.gate, &AttrPath::attr(Self::gate), diags);
+        let blockers_ok = validators::namespaced_names(
+            &AttrPath::attr(Self::known_drain_blockers),
+            &self.known_drain_blockers,
+            diags,
+        );
+        let (kured, gate) = (kured?, gate?);
+        if !blockers_ok {
+            return Err(Invalid);
+        }
+        Ok((kured, gate))
+    }
 }
 
 struct Evaluated {
@@ -131,50 +113,34 @@ enum Outcome {
     Checked(Box<Evaluated>),
 }
 
-fn upstream_of(config: &Value) -> Option<String> {
-    match config.get("upstream_sentinel_host_path") {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Unknown) => None,
-        _ => Some(DEFAULT_UPSTREAM_SENTINEL.to_string()),
-    }
-}
-
 /// Reads the configuration (and the cluster, in live mode) and runs every check.
 /// `None`: errors are in `diags`.
 async fn evaluate(
-    config: &Value,
+    config: &GatedRebootPolicyModel,
     state: &ProviderState,
     diags: &mut Diagnostics,
 ) -> Option<Outcome> {
-    let kured = inputs::kured_input(config, diags);
-    let gate = inputs::gate_input(config, diags);
-    let (Some(kured), Some(gate)) = (kured, gate) else {
-        return None;
-    };
-    let sentinel_host_path = match config.get("sentinel_host_path") {
-        Some(Value::Unknown) => return Some(Outcome::Unknown),
-        Some(v) => v.as_str().map(str::to_string),
-        None => None,
-    };
-    let known_drain_blockers = match config.get("known_drain_blockers") {
-        Some(v) if !v.is_wholly_known() => return Some(Outcome::Unknown),
-        Some(v) => v
-            .as_list()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|b| b.as_str().map(str::to_string))
-            .collect(),
-        None => Vec::new(),
-    };
-    let (Read::Known(kured), Read::Known(Some(gate)), Some(upstream)) =
-        (kured, gate, upstream_of(config))
+    let (kured, gate) = config.inputs(diags).ok()?;
+    let (
+        Attr::Known(kured),
+        Attr::Known(gate),
+        Some(sentinel_host_path),
+        Some(known_drain_blockers),
+        Attr::Known(upstream),
+    ) = (
+        kured,
+        gate,
+        config.sentinel_host_path.settled(),
+        config.known_drain_blockers.settled(),
+        config.upstream(),
+    )
     else {
         return Some(Outcome::Unknown);
     };
     let policy_input = PolicyInput {
-        sentinel_host_path,
+        sentinel_host_path: sentinel_host_path.cloned(),
         upstream_sentinel_host_path: upstream,
-        known_drain_blockers,
+        known_drain_blockers: known_drain_blockers.cloned().unwrap_or_default(),
     };
     let resolved = live::resolve(&state.cluster, kured, Some(gate), diags).await?;
     let origins = resolved.origins;
@@ -204,18 +170,11 @@ async fn evaluate(
     })))
 }
 
-fn with_attributes(
-    base: &Value,
-    changes: impl IntoIterator<Item = (&'static str, Value)>,
-) -> Value {
-    let mut map = match base {
-        Value::Object(map) => map.clone(),
-        _ => BTreeMap::new(),
-    };
-    for (k, v) in changes {
-        map.insert(k.to_string(), v);
-    }
-    Value::Object(map)
+/// The `id` a prior state holds; null on create.
+fn prior_id(prior_state: &Value, diags: &mut Diagnostics) -> Attr<String> {
+    Decoder::new(diags)
+        .attribute(prior_state, GatedRebootPolicyModel::id)
+        .unwrap_or(Attr::Null)
 }
 
 /// A fresh identifier: unique enough for a state entry; nothing depends on its value.
@@ -244,8 +203,9 @@ impl Resource<ProviderState> for GatedRebootPolicy {
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         // Shape errors are reported as early as `terraform validate`; the checks that need
         // the provider's aliases wait for the plan.
-        let _ = inputs::kured_input(config, diags);
-        let _ = inputs::gate_input(config, diags);
+        if let Some(config) = decode_object::<GatedRebootPolicyModel>(config, diags) {
+            let _ = config.inputs(diags);
+        }
     }
 
     async fn plan(
@@ -254,28 +214,24 @@ impl Resource<ProviderState> for GatedRebootPolicy {
         req: PlanRequest<'_>,
         diags: &mut Diagnostics,
     ) -> Option<Planned> {
-        let id = match req.prior_state.get("id") {
-            Some(Value::String(id)) => Value::String(id.clone()),
-            _ => Value::Unknown,
+        let mut planned: GatedRebootPolicyModel = decode_object(req.config, diags)?;
+        let outcome = evaluate(&planned, state, diags).await?;
+        planned.upstream_sentinel_host_path = planned.upstream();
+        planned.mark_computed_nulls_unknown();
+        planned.id = match prior_id(req.prior_state, diags) {
+            Attr::Known(id) => Attr::Known(id),
+            _ => Attr::Unknown,
         };
-        let upstream = upstream_of(req.config).map_or(Value::Unknown, Value::String);
-        let computed = match evaluate(req.config, state, diags).await? {
-            Outcome::Unknown => COMPUTED.iter().map(|k| (*k, Value::Unknown)).collect(),
-            Outcome::Checked(evaluated) => {
-                inputs::report(&evaluated.report.findings, evaluated.origins, diags);
-                if evaluated.report.has_errors() {
-                    return None;
-                }
-                computed_values(&evaluated)
+        if let Outcome::Checked(evaluated) = outcome {
+            inputs::report(&evaluated.report.findings, evaluated.origins, diags);
+            if evaluated.report.has_errors() {
+                return None;
             }
-        };
-        let planned = with_attributes(
-            req.proposed_new_state,
-            computed
-                .into_iter()
-                .chain([("id", id), ("upstream_sentinel_host_path", upstream)]),
-        );
-        Some(Planned::state(planned))
+            planned.set_results(&evaluated);
+        }
+        let mut state = req.proposed_new_state.clone();
+        planned.write_computed(&mut state);
+        Some(Planned::state(state))
     }
 
     async fn apply(
@@ -284,11 +240,12 @@ impl Resource<ProviderState> for GatedRebootPolicy {
         req: ApplyRequest<'_>,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
+        let mut applied: GatedRebootPolicyModel = decode_object(req.config, diags)?;
         let warned_at_plan = req
             .planned_state
-            .get("warnings")
+            .get(GatedRebootPolicyModel::warnings)
             .is_some_and(|w| !w.is_unknown());
-        let evaluated = match evaluate(req.config, state, diags).await? {
+        let evaluated = match evaluate(&applied, state, diags).await? {
             Outcome::Checked(evaluated) => evaluated,
             Outcome::Unknown => {
                 diags.error(
@@ -310,18 +267,14 @@ impl Resource<ProviderState> for GatedRebootPolicy {
         if evaluated.report.has_errors() {
             return None;
         }
-        let id = match req.prior_state.get("id") {
-            Some(Value::String(id)) => id.clone(),
-            _ => new_id(),
+        applied.set_results(&evaluated);
+        applied.upstream_sentinel_host_path = applied.upstream();
+        applied.id = match prior_id(req.prior_state, diags) {
+            Attr::Known(id) => Attr::Known(id),
+            _ => Attr::Known(new_id()),
         };
-        let upstream =
-            upstream_of(req.config).unwrap_or_else(|| DEFAULT_UPSTREAM_SENTINEL.to_string());
-        Some(with_attributes(
-            req.planned_state,
-            computed_values(&evaluated).into_iter().chain([
-                ("id", Value::String(id)),
-                ("upstream_sentinel_host_path", Value::String(upstream)),
-            ]),
-        ))
+        let mut state = req.planned_state.clone();
+        applied.write_computed(&mut state);
+        Some(state)
     }
 }

@@ -9,6 +9,8 @@
 //!   `sentinel_paths`, `pdb_coverage`, and `functions/`;
 //! - `inputs` and `live`: the `kured` and `gate` objects they share, from configuration or
 //!   from the cluster;
+//! - `validators`: checks of argument values that several adapters make (which way an
+//!   object is described, Kubernetes names, durations), each on the attribute at fault;
 //! - [`cluster`]: read-only access to a live cluster through `kube`.
 
 pub mod cluster;
@@ -19,6 +21,7 @@ mod live;
 mod pdb_coverage;
 pub mod provider;
 mod sentinel_paths;
+mod validators;
 
 pub use provider::{KuredProvider, ProviderState};
 

@@ -64,16 +64,10 @@ pub async fn resolve(
             namespace,
             name,
             container,
+            named_by,
         } => {
             origins.kured_live = true;
-            let ds = fetch(
-                cluster,
-                &namespace,
-                &name,
-                AttrPath::attr("kured").then("name"),
-                diags,
-            )
-            .await?;
+            let ds = fetch(cluster, &namespace, &name, named_by, diags).await?;
             let input = KuredInput {
                 source: KuredSource::Manifest {
                     text: ds.json.to_string(),
@@ -91,16 +85,10 @@ pub async fn resolve(
             name,
             container,
             sentinel_path,
+            named_by,
         }) => {
             origins.gate_live = true;
-            let ds = fetch(
-                cluster,
-                &namespace,
-                &name,
-                AttrPath::attr("gate").then("name"),
-                diags,
-            )
-            .await?;
+            let ds = fetch(cluster, &namespace, &name, named_by, diags).await?;
             let input = GateInput {
                 sentinel_path,
                 source: GateSource::Manifest {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::ProviderState;
 use crate::cluster::{Cluster, ClusterError, ListKind, required_cluster_role_yaml};
-use crate::inputs::{opt_string, string_list};
+use crate::validators;
 use kured_core::pdb::coverage::{
     CURRENTLY_BLOCKING, DRAIN_DEADLOCK, MULTIPLE_BUDGETS, NO_MATCHING_PODS, UNHEALTHY_PODS_BLOCK,
 };
@@ -16,11 +16,47 @@ use kured_core::pdb::{
 };
 use tfplugin::api::DataSource;
 use tfplugin::diag::{AttrPath, Diagnostics};
-use tfplugin::schema::{Attribute, Block, Nesting, Schema};
-use tfplugin::types::Type;
+use tfplugin::model::{Attr, Model, Spec, decode_object};
+use tfplugin::schema::{Block, Schema};
 use tfplugin::value::Value;
 
 pub struct PdbCoverage;
+
+/// A list of strings borrowed from the configuration, each entry known or not yet: a
+/// manifest can be hundreds of megabytes.
+type Strings<'v> = Vec<Attr<&'v str>>;
+
+tfplugin::model! {
+    /// `kured_pdb_coverage`: its arguments and the report.
+    pub struct PdbCoverageModel<'v> {
+        pub manifests: Attr<Strings<'v>> => Spec::optional("Kubernetes objects as YAML or JSON strings: multi-document YAML, or a `kind: List` as `kubectl get -o yaml` prints it. When set, no cluster is contacted. Without Pods, each Deployment, StatefulSet, ReplicaSet and ReplicationController stands for `replicas` healthy pods, so a stack can audit what it is about to create."),
+        pub namespaces: Attr<Strings<'v>> => Spec::optional("Only look at these namespaces. Defaults to all; in live mode the provider then lists each namespace instead of the whole cluster."),
+        pub fail_on: Attr<Strings<'v>> => Spec::optional("Finding codes that fail the read, naming every budget that has one: `no-matching-pods`, `drain-deadlock`, `multiple-budgets`, `currently-blocking`, `unhealthy-pods-block`."),
+        pub budgets: Attr<Vec<BudgetModel>> => Spec::computed("One entry per PodDisruptionBudget, ordered by namespace and name."),
+        pub drain_blockers: Attr<Vec<String>> => Spec::computed("`namespace/name` of the budgets with `blocks_drain`: pass them to `kured_gated_reboot_policy.known_drain_blockers`."),
+        pub orphaned_budgets: Attr<Vec<String>> => Spec::computed("`namespace/name` of the budgets that select no pod."),
+        pub multiply_covered_pods: Attr<Vec<String>> => Spec::computed("`namespace/pod: budget, budget` for each pod that more than one budget selects; the eviction API refuses such pods."),
+        pub unprotected_workloads: Attr<Vec<String>> => Spec::computed("`Kind namespace/name` of the Deployments and StatefulSets with at least 2 replicas that no budget selects."),
+    }
+}
+
+tfplugin::model! {
+    /// One entry of `budgets`.
+    pub struct BudgetModel {
+        pub namespace: Attr<String> => Spec::computed("The budget's namespace."),
+        pub name: Attr<String> => Spec::computed("The budget's name."),
+        pub selector: Attr<String> => Spec::computed("The budget's label selector as kubectl prints it (`app=web,tier in (a,b)`); null when the budget has none, which selects no pod."),
+        pub min_available: Attr<String> => Spec::computed("`spec.minAvailable` as written (`1`, `50%`); null when unset."),
+        pub max_unavailable: Attr<String> => Spec::computed("`spec.maxUnavailable` as written; null when unset."),
+        pub matched_pods: Attr<u64> => Spec::computed("Pods the selector matches; without pods in `manifests`, the replicas of the workloads whose pod template it matches."),
+        pub expected_pods: Attr<u64> => Spec::computed("The pod count the budget is measured against, as the disruption controller computes `status.expectedPods`."),
+        pub healthy_pods: Attr<u64> => Spec::computed("Matched pods that are Ready (`status.currentHealthy`)."),
+        pub desired_healthy: Attr<u64> => Spec::computed("Healthy pods the budget insists on (`status.desiredHealthy`)."),
+        pub disruptions_allowed: Attr<u64> => Spec::computed("Evictions the budget allows right now (`status.disruptionsAllowed`)."),
+        pub blocks_drain: Attr<bool> => Spec::computed("Whether a drain of a node running one of its pods can never finish: the budget allows no eviction even with every pod healthy, or its pods are under another budget too."),
+        pub findings: Attr<Vec<String>> => Spec::computed("Finding codes, among `no-matching-pods`, `drain-deadlock`, `multiple-budgets`, `currently-blocking` and `unhealthy-pods-block`."),
+    }
+}
 
 /// What a live read lists, in this order.
 const LIVE_KINDS: [ListKind; 6] = [
@@ -42,69 +78,50 @@ impl DataSource<ProviderState> for PdbCoverage {
     }
 
     fn schema(&self) -> Schema {
-        let budget = vec![
-            Attribute::new("namespace", Type::String, "The budget's namespace.").computed(),
-            Attribute::new("name", Type::String, "The budget's name.").computed(),
-            Attribute::new("selector", Type::String, "The budget's label selector as kubectl prints it (`app=web,tier in (a,b)`); null when the budget has none, which selects no pod.").computed(),
-            Attribute::new("min_available", Type::String, "`spec.minAvailable` as written (`1`, `50%`); null when unset.").computed(),
-            Attribute::new("max_unavailable", Type::String, "`spec.maxUnavailable` as written; null when unset.").computed(),
-            Attribute::new("matched_pods", Type::Number, "Pods the selector matches; without pods in `manifests`, the replicas of the workloads whose pod template it matches.").computed(),
-            Attribute::new("expected_pods", Type::Number, "The pod count the budget is measured against, as the disruption controller computes `status.expectedPods`.").computed(),
-            Attribute::new("healthy_pods", Type::Number, "Matched pods that are Ready (`status.currentHealthy`).").computed(),
-            Attribute::new("desired_healthy", Type::Number, "Healthy pods the budget insists on (`status.desiredHealthy`).").computed(),
-            Attribute::new("disruptions_allowed", Type::Number, "Evictions the budget allows right now (`status.disruptionsAllowed`).").computed(),
-            Attribute::new("blocks_drain", Type::Bool, "Whether a drain of a node running one of its pods can never finish: the budget allows no eviction even with every pod healthy, or its pods are under another budget too.").computed(),
-            Attribute::new("findings", Type::list(Type::String), "Finding codes, among `no-matching-pods`, `drain-deadlock`, `multiple-budgets`, `currently-blocking` and `unhealthy-pods-block`.").computed(),
-        ];
         Schema::new(
             0,
             Block::new(
                 "Computes what every PodDisruptionBudget allows a node drain to do, as the disruption controller would, from manifests or the live cluster, and names the budgets that make a kured reboot wait forever.",
-                vec![
-                    Attribute::new("manifests", Type::list(Type::String), "Kubernetes objects as YAML or JSON strings: multi-document YAML, or a `kind: List` as `kubectl get -o yaml` prints it. When set, no cluster is contacted. Without Pods, each Deployment, StatefulSet, ReplicaSet and ReplicationController stands for `replicas` healthy pods, so a stack can audit what it is about to create.").optional(),
-                    Attribute::new("namespaces", Type::list(Type::String), "Only look at these namespaces. Defaults to all; in live mode the provider then lists each namespace instead of the whole cluster.").optional(),
-                    Attribute::new("fail_on", Type::list(Type::String), "Finding codes that fail the read, naming every budget that has one: `no-matching-pods`, `drain-deadlock`, `multiple-budgets`, `currently-blocking`, `unhealthy-pods-block`.").optional(),
-                    Attribute::nested("budgets", Nesting::List, budget, "One entry per PodDisruptionBudget, ordered by namespace and name.").computed(),
-                    Attribute::new("drain_blockers", Type::list(Type::String), "`namespace/name` of the budgets with `blocks_drain`: pass them to `kured_gated_reboot_policy.known_drain_blockers`.").computed(),
-                    Attribute::new("orphaned_budgets", Type::list(Type::String), "`namespace/name` of the budgets that select no pod.").computed(),
-                    Attribute::new("multiply_covered_pods", Type::list(Type::String), "`namespace/pod: budget, budget` for each pod that more than one budget selects; the eviction API refuses such pods.").computed(),
-                    Attribute::new("unprotected_workloads", Type::list(Type::String), "`Kind namespace/name` of the Deployments and StatefulSets with at least 2 replicas that no budget selects.").computed(),
-                ],
+                PdbCoverageModel::attributes(),
             ),
         )
     }
 
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let _ = namespaces(config, diags);
-        let _ = fail_on(config, diags);
-        // Only the shape of `manifests` here: reading them can take seconds at cluster
-        // scale, and `read` reports the same errors on the same entry during plan.
-        let _ = strings(config, "manifests", diags);
+        // Only the shape of `manifests` here, which decoding checks: reading them can take
+        // seconds at cluster scale, and `read` reports the same errors on the same entry
+        // during plan.
+        if let Some(args) = decode_object::<PdbCoverageModel>(config, diags) {
+            let _ = namespaces(&args.namespaces, diags);
+            let _ = fail_on(&args.fail_on, diags);
+        }
     }
 
     async fn read(
         &self,
         state: &ProviderState,
-        config: Value,
+        mut config: Value,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let namespaces = namespaces(&config, diags);
-        let fail_on = fail_on(&config, diags);
-        let manifests = strings(&config, "manifests", diags);
+        let args: PdbCoverageModel = decode_object(&config, diags)?;
+        let namespaces = namespaces(&args.namespaces, diags);
+        let fail_on = fail_on(&args.fail_on, diags);
         if diags.has_errors() {
             return None;
         }
         let namespaces = namespaces?;
-        let inventory = match manifests {
-            Some(list) => {
+        let inventory = match &args.manifests {
+            Attr::Known(list) => {
                 let list: Vec<(usize, &str)> = list
-                    .into_iter()
+                    .iter()
                     .enumerate()
-                    .filter_map(|(i, m)| m.map(|m| (i, m)))
+                    .filter_map(|(i, m)| m.known().map(|m| (i, *m)))
                     .collect();
                 read_manifests(&list, diags)?
             }
-            None => read_cluster(&state.cluster, namespaces.as_deref(), diags).await?,
+            Attr::Null | Attr::Unknown => {
+                read_cluster(&state.cluster, namespaces.as_deref(), diags).await?
+            }
         };
         let report = coverage(&inventory, &Options { namespaces });
         drop(inventory);
@@ -114,94 +131,68 @@ impl DataSource<ProviderState> for PdbCoverage {
         if diags.has_errors() {
             return None;
         }
-        Some(report_value(config, &report))
+        report_model(&report).write_computed(&mut config);
+        Some(config)
     }
-}
-
-/// A list-of-strings argument: `None` when null or wholly unknown; an element is `None`
-/// while unknown. A null element is an error on its index. Borrowed, since a manifest
-/// can be hundreds of megabytes.
-fn strings<'a>(
-    config: &'a Value,
-    name: &str,
-    diags: &mut Diagnostics,
-) -> Option<Vec<Option<&'a str>>> {
-    let items = config.get(name)?.as_list()?;
-    let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        match item {
-            Value::String(s) => out.push(Some(s.as_str())),
-            Value::Unknown => out.push(None),
-            _ => {
-                diags.error_at(
-                    AttrPath::attr(name).index(i),
-                    format!("{name}[{i}] is null"),
-                    format!("Every entry of {name} must be a string; remove the null entry."),
-                );
-                out.push(None);
-            }
-        }
-    }
-    Some(out)
 }
 
 /// `namespaces`, checked and without duplicates. `Some(None)` means every namespace.
-fn namespaces(config: &Value, diags: &mut Diagnostics) -> Option<Option<Vec<String>>> {
-    let Some(items) = strings(config, "namespaces", diags) else {
-        return Some(None);
-    };
-    if items.is_empty() {
-        diags.error_at(
-            AttrPath::attr("namespaces"),
-            "namespaces is empty",
-            "An empty list would look at nothing. Leave namespaces out to look at every namespace, or name at least one.",
-        );
+fn namespaces(items: &Attr<Strings<'_>>, diags: &mut Diagnostics) -> Option<Option<Vec<String>>> {
+    let at = AttrPath::attr(PdbCoverageModel::namespaces);
+    if !validators::non_empty_list(
+        &at,
+        items,
+        &format!(
+            "An empty list would look at nothing. Leave {0} out to look at every namespace, or name at least one.",
+            PdbCoverageModel::namespaces
+        ),
+        diags,
+    ) {
         return None;
     }
+    let Attr::Known(items) = items else {
+        return Some(None);
+    };
     let mut ok = true;
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
-        let Some(ns) = item else { continue };
-        if !is_namespace_name(ns) {
-            diags.error_at(
-                AttrPath::attr("namespaces").index(i),
-                format!("{ns:?} is not a valid namespace name"),
-                "A namespace name has at most 63 characters: lowercase letters, digits and '-', starting and ending with a letter or digit.",
-            );
+    for (i, item) in items.iter().enumerate() {
+        if !validators::dns_label(&at.clone().index(i), item, "namespace name", diags) {
             ok = false;
-        } else if seen.insert(ns) {
+        } else if let Attr::Known(ns) = item
+            && seen.insert(*ns)
+        {
             out.push(ns.to_string());
         }
     }
     ok.then_some(Some(out))
 }
 
-/// A DNS-1123 label, which is what the API server accepts as a namespace name.
-fn is_namespace_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
-    (1..=63).contains(&bytes.len())
-        && bytes.first().is_some_and(edge)
-        && bytes.last().is_some_and(edge)
-        && bytes.iter().all(|b| edge(b) || *b == b'-')
-}
-
 /// The known codes of `fail_on` with their index, each code once.
-fn fail_on(config: &Value, diags: &mut Diagnostics) -> Option<Vec<(usize, &'static str)>> {
-    let items = strings(config, "fail_on", diags)?;
+fn fail_on(
+    items: &Attr<Strings<'_>>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<(usize, &'static str)>> {
+    let items = items.known()?;
     let mut ok = true;
     let mut out: Vec<(usize, &'static str)> = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
-        let Some(code) = item else { continue };
-        match FINDING_CODES.iter().find(|c| **c == code) {
+    for (i, item) in items.iter().enumerate() {
+        let Attr::Known(code) = item else { continue };
+        match FINDING_CODES.iter().find(|c| **c == *code) {
             Some(known) if out.iter().any(|(_, c)| c == known) => {}
             Some(known) => out.push((i, known)),
             None => {
                 diags.error_at(
-                    AttrPath::attr("fail_on").index(i),
-                    format!("fail_on[{i}]: unknown finding code {code:?}"),
-                    format!("fail_on takes these codes: {}.", FINDING_CODES.join(", ")),
+                    AttrPath::attr(PdbCoverageModel::fail_on).index(i),
+                    format!(
+                        "{}[{i}]: unknown finding code {code:?}",
+                        PdbCoverageModel::fail_on
+                    ),
+                    format!(
+                        "{} takes these codes: {}.",
+                        PdbCoverageModel::fail_on,
+                        FINDING_CODES.join(", ")
+                    ),
                 );
                 ok = false;
             }
@@ -215,13 +206,13 @@ fn read_manifests(manifests: &[(usize, &str)], diags: &mut Diagnostics) -> Optio
     let mut inventory = Inventory::default();
     let mut ok = true;
     for (i, text) in manifests {
-        let path = AttrPath::attr("manifests").index(*i);
+        let path = AttrPath::attr(PdbCoverageModel::manifests).index(*i);
         match Inventory::from_manifest(text) {
             Ok(read) => inventory.extend(read),
             Err(ManifestError::Syntax(err)) => {
                 diags.error_at(
-                    path,
-                    format!("manifests[{i}] is not valid YAML or JSON"),
+                    path.clone(),
+                    format!("{path} is not valid YAML or JSON"),
                     format!(
                         "{err}. Each entry holds YAML or JSON documents separated by `---`, as `kubectl get -o yaml` or `helm template` prints them."
                     ),
@@ -230,8 +221,8 @@ fn read_manifests(manifests: &[(usize, &str)], diags: &mut Diagnostics) -> Optio
             }
             Err(ManifestError::Object(err)) => {
                 diags.error_at(
-                    path,
-                    format!("manifests[{i}] holds an object that cannot be read"),
+                    path.clone(),
+                    format!("{path} holds an object that cannot be read"),
                     format!("{err}."),
                 );
                 ok = false;
@@ -393,59 +384,53 @@ fn advice(code: &str) -> &'static str {
     }
 }
 
-fn budget_value(b: &BudgetReport) -> Value {
-    Value::object([
-        ("namespace", Value::string(b.namespace.as_str())),
-        ("name", Value::string(b.name.as_str())),
-        ("selector", opt_string(b.selector.as_deref())),
-        ("min_available", opt_string(b.min_available.as_deref())),
-        ("max_unavailable", opt_string(b.max_unavailable.as_deref())),
-        ("matched_pods", Value::number(b.matched_pods)),
-        ("expected_pods", Value::number(b.expected_pods)),
-        ("healthy_pods", Value::number(b.healthy_pods)),
-        ("desired_healthy", Value::number(b.desired_healthy)),
-        ("disruptions_allowed", Value::number(b.disruptions_allowed)),
-        ("blocks_drain", Value::Bool(b.blocks_drain)),
-        ("findings", string_list(&b.findings)),
-    ])
+fn budget_model(b: &BudgetReport) -> BudgetModel {
+    BudgetModel {
+        namespace: Attr::Known(b.namespace.clone()),
+        name: Attr::Known(b.name.clone()),
+        selector: b.selector.clone().into(),
+        min_available: b.min_available.clone().into(),
+        max_unavailable: b.max_unavailable.clone().into(),
+        matched_pods: Attr::Known(b.matched_pods),
+        expected_pods: Attr::Known(b.expected_pods),
+        healthy_pods: Attr::Known(b.healthy_pods),
+        desired_healthy: Attr::Known(b.desired_healthy),
+        disruptions_allowed: Attr::Known(b.disruptions_allowed),
+        blocks_drain: Attr::Known(b.blocks_drain),
+        findings: Attr::Known(b.findings.iter().map(|f| f.to_string()).collect()),
+    }
 }
 
-/// The configuration with every computed attribute filled in.
-fn report_value(config: Value, report: &Report) -> Value {
-    let mut out = match config {
-        Value::Object(map) | Value::Map(map) => map,
-        _ => Default::default(),
-    };
-    let mut set = |k: &str, v: Value| {
-        out.insert(k.to_string(), v);
-    };
-    set(
-        "budgets",
-        Value::List(report.budgets.iter().map(budget_value).collect()),
-    );
-    set("drain_blockers", string_list(&report.drain_blockers));
-    set("orphaned_budgets", string_list(&report.orphaned_budgets));
-    set(
-        "multiply_covered_pods",
-        string_list(&report.multiply_covered_pods),
-    );
-    set(
-        "unprotected_workloads",
-        string_list(&report.unprotected_workloads),
-    );
-    Value::Object(out)
+/// The computed attributes of a report.
+fn report_model(report: &Report) -> PdbCoverageModel<'static> {
+    PdbCoverageModel {
+        budgets: Attr::Known(report.budgets.iter().map(budget_model).collect()),
+        drain_blockers: Attr::Known(report.drain_blockers.clone()),
+        orphaned_budgets: Attr::Known(report.orphaned_budgets.clone()),
+        multiply_covered_pods: Attr::Known(report.multiply_covered_pods.clone()),
+        unprotected_workloads: Attr::Known(report.unprotected_workloads.clone()),
+        ..PdbCoverageModel::default()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn strings(items: &[&str]) -> Value {
+        Value::List(items.iter().map(|s| Value::string(*s)).collect())
+    }
+
+    fn args(config: &Value) -> PdbCoverageModel<'_> {
+        decode_object(config, &mut Diagnostics::new()).expect("a valid configuration")
+    }
+
     fn config(manifests: &[&str], fail_on: &[&str]) -> Value {
         let list = |items: &[&str]| {
             if items.is_empty() {
                 Value::Null
             } else {
-                string_list(items)
+                strings(items)
             }
         };
         Value::object([
@@ -458,19 +443,10 @@ mod tests {
     const SINGLE: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 1\n  template: {metadata: {labels: {app: web}}}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: shop}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: web}}\n";
 
     #[test]
-    fn namespace_names_follow_dns_labels() {
-        for good in ["a", "kube-system", "x1", &"a".repeat(63)] {
-            assert!(is_namespace_name(good), "{good}");
-        }
-        for bad in ["", "-a", "a-", "Upper", "a.b", "a_b", &"a".repeat(64)] {
-            assert!(!is_namespace_name(bad), "{bad}");
-        }
-    }
-
-    #[test]
     fn unknown_codes_are_errors_on_their_index_listing_the_valid_ones() {
         let mut diags = Diagnostics::new();
-        let got = fail_on(&config(&[], &["drain-deadlock", "deadlock"]), &mut diags);
+        let config = config(&[], &["drain-deadlock", "deadlock"]);
+        let got = fail_on(&args(&config).fail_on, &mut diags);
         assert!(got.is_none());
         let d = diags.iter().next().expect("one error");
         assert_eq!(d.path, Some(AttrPath::attr("fail_on").index(1)));
@@ -509,8 +485,9 @@ mod tests {
         let mut diags = Diagnostics::new();
         let inventory = read_manifests(&[(0, SINGLE)], &mut diags).expect("valid manifests");
         let report = coverage(&inventory, &Options::default());
-        let value = report_value(config(&[SINGLE], &[]), &report);
-        assert_eq!(value.get("manifests"), Some(&string_list(&[SINGLE])));
+        let mut value = config(&[SINGLE], &[]);
+        report_model(&report).write_computed(&mut value);
+        assert_eq!(value.get("manifests"), Some(&strings(&[SINGLE])));
         let budget = &value
             .get("budgets")
             .and_then(Value::as_list)

@@ -2,21 +2,32 @@
 //! data source and function lives in its own file; the checks themselves are in
 //! [`kured_core`].
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::cluster::{Cluster, ClusterSettings, DEFAULT_REQUEST_TIMEOUT};
-use kured_core::base::duration::GoDuration;
-use kured_core::base::node_path::HostPathAliases;
+use crate::validators;
+use kured_core::base::node_path::{AliasError, HostPathAliases};
 use tfplugin::api::{DataSource, Function, Provider, Resource};
 use tfplugin::diag::{AttrPath, Diagnostics};
-use tfplugin::schema::{Attribute, Block, Schema};
-use tfplugin::types::Type;
+use tfplugin::model::{Attr, Model, Spec, decode_object};
+use tfplugin::schema::{Block, Schema};
 use tfplugin::value::Value;
 
 /// The provider. Configuration is cheap and touches nothing outside the process:
 /// Terraform starts a provider several times per run.
 #[derive(Default)]
 pub struct KuredProvider;
+
+tfplugin::model! {
+    /// The `provider "kured"` block.
+    pub struct ProviderModel {
+        pub kubeconfig_path: Attr<String> => Spec::optional("Path of the kubeconfig file for live-cluster reads. Defaults to `KUBECONFIG`, then `~/.kube/config`, then the in-cluster service account, as kubectl does."),
+        pub kubeconfig_context: Attr<String> => Spec::optional("Context of the kubeconfig to use for live-cluster reads. Defaults to the kubeconfig's current context."),
+        pub request_timeout: Attr<String> => Spec::optional("The longest one request to the cluster may take, as a Go duration. Defaults to `30s`."),
+        pub host_path_aliases: Attr<BTreeMap<String, String>> => Spec::optional("Node paths that are the same directory as another, as a map from the alias to the path it stands for. Replaces the default `{\"/var/run\" = \"/run\", \"/var/lock\" = \"/run/lock\"}`; pass `{}` to compare paths literally."),
+    }
+}
 
 /// What every resource and data source receives once the provider is configured.
 pub struct ProviderState {
@@ -38,39 +49,16 @@ impl Provider for KuredProvider {
             0,
             Block::new(
                 "Checks kured reboot policies at plan time. Every argument is optional; only reads that name a live DaemonSet or cluster use the kubeconfig settings.",
-                vec![
-                    Attribute::new(
-                        "kubeconfig_path",
-                        Type::String,
-                        "Path of the kubeconfig file for live-cluster reads. Defaults to `KUBECONFIG`, then `~/.kube/config`, then the in-cluster service account, as kubectl does.",
-                    )
-                    .optional(),
-                    Attribute::new(
-                        "kubeconfig_context",
-                        Type::String,
-                        "Context of the kubeconfig to use for live-cluster reads. Defaults to the kubeconfig's current context.",
-                    )
-                    .optional(),
-                    Attribute::new(
-                        "request_timeout",
-                        Type::String,
-                        "The longest one request to the cluster may take, as a Go duration. Defaults to `30s`.",
-                    )
-                    .optional(),
-                    Attribute::new(
-                        "host_path_aliases",
-                        Type::map(Type::String),
-                        "Node paths that are the same directory as another, as a map from the alias to the path it stands for. Replaces the default `{\"/var/run\" = \"/run\", \"/var/lock\" = \"/run/lock\"}`; pass `{}` to compare paths literally.",
-                    )
-                    .optional(),
-                ],
+                ProviderModel::attributes(),
             ),
         )
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let _ = aliases_from(config, diags);
-        let _ = cluster_settings(config, diags);
+        if let Some(config) = decode_object::<ProviderModel>(config, diags) {
+            let _ = config.aliases(diags);
+            let _ = config.cluster_settings(diags);
+        }
     }
 
     async fn configure(
@@ -79,8 +67,9 @@ impl Provider for KuredProvider {
         _tf: &str,
         diags: &mut Diagnostics,
     ) -> Option<ProviderState> {
-        let aliases = aliases_from(config, diags);
-        let settings = cluster_settings(config, diags);
+        let config: ProviderModel = decode_object(config, diags)?;
+        let aliases = config.aliases(diags);
+        let settings = config.cluster_settings(diags);
         Some(ProviderState {
             aliases: aliases?,
             cluster: Cluster::new(settings?),
@@ -106,75 +95,59 @@ impl Provider for KuredProvider {
     }
 }
 
-/// Reads `host_path_aliases`: absent means the defaults; unknown (at validation) means
-/// nothing can be said yet.
-fn aliases_from(config: &Value, diags: &mut Diagnostics) -> Option<HostPathAliases> {
-    let path = AttrPath::attr("host_path_aliases");
-    match config.get("host_path_aliases") {
-        None | Some(Value::Null) => Some(HostPathAliases::default()),
-        Some(Value::Map(map)) => {
-            if map.values().any(Value::is_unknown) {
-                return Some(HostPathAliases::default());
-            }
-            let pairs = map
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or_default()));
-            match HostPathAliases::new(pairs) {
-                Ok(aliases) => Some(aliases),
-                Err(err) => {
-                    diags.error_at(path, "invalid host_path_aliases", err.to_string());
-                    None
-                }
-            }
-        }
-        Some(_) => Some(HostPathAliases::default()),
-    }
-}
-
-/// Reads the kubeconfig settings and the request timeout. Unknown values (a path from
-/// another resource) fall back to the defaults here; live reads then report what failed.
-fn cluster_settings(config: &Value, diags: &mut Diagnostics) -> Option<ClusterSettings> {
-    let text = |name: &str| config.get(name).and_then(Value::as_str).map(str::to_string);
-    let mut ok = true;
-    for name in ["kubeconfig_path", "kubeconfig_context"] {
-        if text(name).is_some_and(|v| v.trim().is_empty()) {
-            diags.error_at(
-                AttrPath::attr(name),
-                format!("{name} is empty"),
-                "Leave it out to use the default, or name a kubeconfig file or context.",
-            );
-            ok = false;
-        }
-    }
-    let request_timeout = match text("request_timeout") {
-        None => DEFAULT_REQUEST_TIMEOUT,
-        Some(raw) => match GoDuration::parse(&raw) {
-            Ok(d) if d.as_nanos() > 0 => {
-                std::time::Duration::from_nanos(d.as_nanos().unsigned_abs())
-            }
-            Ok(_) => {
+impl ProviderModel {
+    /// `host_path_aliases`: absent means the defaults; unknown (at validation, or from a
+    /// resource not yet created) means nothing can be said yet, and the defaults apply.
+    fn aliases(&self, diags: &mut Diagnostics) -> Option<HostPathAliases> {
+        let Attr::Known(map) = &self.host_path_aliases else {
+            return Some(HostPathAliases::default());
+        };
+        HostPathAliases::new(map)
+            .map_err(|err| {
+                let at = AttrPath::attr(Self::host_path_aliases);
+                let at = match &err {
+                    AliasError::RelativeAlias { path: alias }
+                    | AliasError::RelativeTarget { alias, .. } => at.key(alias),
+                    _ => at,
+                };
                 diags.error_at(
-                    AttrPath::attr("request_timeout"),
-                    "request_timeout must be positive",
-                    format!("{raw:?} would let a request wait forever or not at all; use a duration such as 30s or 2m."),
-                );
-                ok = false;
-                DEFAULT_REQUEST_TIMEOUT
-            }
-            Err(err) => {
-                diags.error_at(
-                    AttrPath::attr("request_timeout"),
-                    "invalid request_timeout",
+                    at,
+                    format!("invalid {}", Self::host_path_aliases),
                     err.to_string(),
                 );
-                ok = false;
-                DEFAULT_REQUEST_TIMEOUT
-            }
-        },
-    };
-    ok.then(|| ClusterSettings {
-        kubeconfig_path: text("kubeconfig_path"),
-        context: text("kubeconfig_context"),
-        request_timeout,
-    })
+            })
+            .ok()
+    }
+
+    /// The kubeconfig settings and the request timeout. Unknown values (a path from another
+    /// resource) fall back to the defaults here; live reads then report what failed.
+    fn cluster_settings(&self, diags: &mut Diagnostics) -> Option<ClusterSettings> {
+        let mut ok = true;
+        for (name, value) in [
+            (Self::kubeconfig_path, &self.kubeconfig_path),
+            (Self::kubeconfig_context, &self.kubeconfig_context),
+        ] {
+            ok &= validators::non_blank(
+                &AttrPath::attr(name),
+                value,
+                "Leave it out to use the default, or name a kubeconfig file or context.",
+                diags,
+            );
+        }
+        let request_timeout = validators::positive_duration(
+            &AttrPath::attr(Self::request_timeout),
+            &self.request_timeout,
+            diags,
+        );
+        let request_timeout = match request_timeout {
+            Ok(Attr::Known(timeout)) => timeout,
+            Ok(_) => DEFAULT_REQUEST_TIMEOUT,
+            Err(_) => return None,
+        };
+        ok.then(|| ClusterSettings {
+            kubeconfig_path: self.kubeconfig_path.known().cloned(),
+            context: self.kubeconfig_context.known().cloned(),
+            request_timeout,
+        })
+    }
 }

@@ -352,3 +352,84 @@ output "x" {
         .assert_contains("Invalid value for \"container_path\" parameter")
         .assert_contains("own filesystem");
 }
+
+/// The source line Terraform shows under each diagnostic, by summary, from `validate -json`.
+fn validate_lines(dir: &support::terraform::Workdir) -> Vec<(String, String)> {
+    let out = dir.run(&["validate", "-json", "-no-color"]);
+    out.assert_failure("validate");
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("validate -json");
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            let code = d["snippet"]["code"].as_str().unwrap_or_default();
+            (
+                d["summary"].as_str().unwrap_or_default().to_string(),
+                code.trim().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn invalid_nested_values_are_reported_on_their_own_line() {
+    // Terraform points each diagnostic at the source its attribute path leads to, so the
+    // line shown proves the path: an entry of a list, an attribute of a nested object.
+    let dir = stack(
+        r#"
+resource "kured_gated_reboot_policy" "p" {
+  known_drain_blockers = [
+    "shop/web",
+    "web",
+  ]
+  kured = {
+    chart_version = "5.11.0"
+  }
+  gate = {
+    sentinel_path = "/host/x"
+    namespace     = "Kube_System"
+    name          = "gate"
+  }
+}
+"#,
+    );
+    let mut lines = validate_lines(&dir);
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            (
+                "\"Kube_System\" is not a valid namespace name".to_string(),
+                "namespace     = \"Kube_System\"".to_string()
+            ),
+            (
+                "\"web\" is not namespace/name".to_string(),
+                "\"web\",".to_string()
+            ),
+        ]
+    );
+    // A null entry is refused while the configuration is decoded, before any check.
+    let dir = stack(
+        r#"
+resource "kured_gated_reboot_policy" "p" {
+  kured = {
+    chart_version = "5.11.0"
+    values = [
+      "a: 1",
+      null,
+    ]
+  }
+  gate = {
+    sentinel_path = "/host/x"
+    host_path     = "/var/run"
+    mount_path    = "/host/var-run"
+  }
+}
+"#,
+    );
+    assert_eq!(
+        validate_lines(&dir),
+        [("kured.values[1] is null".to_string(), "null,".to_string())]
+    );
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 
 use super::ClusterError;
+use crate::provider::ProviderModel;
 
 /// The parts of the process environment that decide which cluster is used.
 ///
@@ -59,8 +60,9 @@ pub(super) async fn resolve(
         if !path.exists() {
             return Err(ClusterError::NoKubeconfig {
                 searched: vec![format!(
-                    "{} (kubeconfig_path; no such file)",
-                    path.display()
+                    "{} ({}; no such file)",
+                    path.display(),
+                    ProviderModel::kubeconfig_path
                 )],
             });
         }
@@ -126,7 +128,8 @@ pub(super) async fn resolve(
             }),
         (true, Some(c)) => {
             searched.push(format!(
-                "in-cluster service account (not used: context \"{c}\" needs a kubeconfig)"
+                "in-cluster service account (not used: {} \"{c}\" needs a kubeconfig)",
+                ProviderModel::kubeconfig_context
             ));
             Err(ClusterError::NoKubeconfig { searched })
         }

@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+// Messages name the provider's arguments by the constants its schema is built from.
+use crate::provider::ProviderModel;
+
 /// Where the README shows the read-only ClusterRole; quoted in 403 messages.
 pub const CLUSTER_ROLE_HINT: &str = "the read-only ClusterRole in the README (section \"Live mode\") grants exactly what the provider reads";
 
@@ -16,8 +19,9 @@ pub enum ClusterError {
     /// No kubeconfig file exists where kubectl would look, and the provider
     /// does not run inside a cluster.
     #[error(
-        "no Kubernetes configuration found; looked in: {}. Set the provider's kubeconfig_path, point KUBECONFIG at a kubeconfig file, or run Terraform inside a pod with a service account",
-        searched.join(", ")
+        "no Kubernetes configuration found; looked in: {}. Set the provider's {path}, point KUBECONFIG at a kubeconfig file, or run Terraform inside a pod with a service account",
+        searched.join(", "),
+        path = ProviderModel::kubeconfig_path
     )]
     NoKubeconfig {
         /// Every place that was tried, in order.
@@ -26,7 +30,8 @@ pub enum ClusterError {
 
     /// A kubeconfig was found but cannot be read or used.
     #[error(
-        "invalid kubeconfig {origin}: {reason}; fix the file or set kubeconfig_path to a working one"
+        "invalid kubeconfig {origin}: {reason}; fix the file or set {path} to a working one",
+        path = ProviderModel::kubeconfig_path
     )]
     InvalidKubeconfig {
         /// The file(s) the configuration came from.
@@ -38,8 +43,9 @@ pub enum ClusterError {
     /// The requested context (or the kubeconfig's current-context) does not
     /// exist in the kubeconfig.
     #[error(
-        "kubeconfig {origin} has no context named \"{context}\"; known contexts: {}. Set the provider's context to one of them",
-        if available.is_empty() { "none".to_owned() } else { available.join(", ") }
+        "kubeconfig {origin} has no context named \"{context}\"; known contexts: {}. Set the provider's {attr} to one of them",
+        if available.is_empty() { "none".to_owned() } else { available.join(", ") },
+        attr = ProviderModel::kubeconfig_context
     )]
     UnknownContext {
         /// The context that was asked for.
@@ -52,8 +58,9 @@ pub enum ClusterError {
 
     /// The kubeconfig selects no context and none was configured.
     #[error(
-        "kubeconfig {origin} sets no current-context; set the provider's context to one of: {}",
-        if available.is_empty() { "none defined".to_owned() } else { available.join(", ") }
+        "kubeconfig {origin} sets no current-context; set the provider's {attr} to one of: {}",
+        if available.is_empty() { "none defined".to_owned() } else { available.join(", ") },
+        attr = ProviderModel::kubeconfig_context
     )]
     NoContext {
         /// The file(s) searched.
@@ -64,7 +71,8 @@ pub enum ClusterError {
 
     /// Running inside a pod, but the service account files are unusable.
     #[error(
-        "in-cluster configuration failed: {reason}; mount a service account token into the pod or set kubeconfig_path"
+        "in-cluster configuration failed: {reason}; mount a service account token into the pod or set {path}",
+        path = ProviderModel::kubeconfig_path
     )]
     InCluster {
         /// Why the in-cluster configuration could not be loaded.
@@ -183,7 +191,11 @@ pub enum ClusterError {
     },
 
     /// The request did not complete within the configured timeout.
-    #[error("request to {request} got no complete answer from {url} within {}; check that the API server is healthy, or raise the provider's request_timeout", human_duration(*timeout))]
+    #[error(
+        "request to {request} got no complete answer from {url} within {}; check that the API server is healthy, or raise the provider's {attr}",
+        human_duration(*timeout),
+        attr = ProviderModel::request_timeout
+    )]
     Timeout {
         /// The API server URL.
         url: String,
@@ -252,5 +264,9 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("\"prod\""), "{text}");
         assert!(text.contains("dev, staging"), "{text}");
+        assert!(
+            text.contains("Set the provider's kubeconfig_context to one of them"),
+            "{text}"
+        );
     }
 }

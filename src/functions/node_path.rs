@@ -4,11 +4,17 @@
 use kured_core::k8s::manifest;
 use kured_core::k8s::mounts;
 use tfplugin::api::{Function, FunctionError};
+use tfplugin::model::argument;
 use tfplugin::schema::{FunctionSignature, Parameter};
 use tfplugin::types::Type;
 use tfplugin::value::Value;
 
 pub struct NodePath;
+
+/// The parameters, in order.
+const DAEMONSET_MANIFEST: &str = "daemonset_manifest";
+const CONTAINER: &str = "container";
+const CONTAINER_PATH: &str = "container_path";
 
 impl Function for NodePath {
     fn name(&self) -> &'static str {
@@ -18,9 +24,9 @@ impl Function for NodePath {
     fn signature(&self) -> FunctionSignature {
         FunctionSignature {
             parameters: vec![
-                Parameter::new("daemonset_manifest", Type::String, "A DaemonSet manifest, YAML or JSON."),
-                Parameter::new("container", Type::String, "The container whose mounts are followed."),
-                Parameter::new("container_path", Type::String, "An absolute path as the container sees it."),
+                Parameter::new(DAEMONSET_MANIFEST, Type::String, "A DaemonSet manifest, YAML or JSON."),
+                Parameter::new(CONTAINER, Type::String, "The container whose mounts are followed."),
+                Parameter::new(CONTAINER_PATH, Type::String, "An absolute path as the container sees it."),
             ],
             variadic: None,
             return_type: Type::String,
@@ -30,13 +36,15 @@ impl Function for NodePath {
     }
 
     fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
-        let text = |i: usize| arguments.get(i).and_then(Value::as_str).unwrap_or_default();
-        let parsed = manifest::parse_daemonset(text(0))
+        let text: &str = argument(arguments, 0, DAEMONSET_MANIFEST)?;
+        let container: &str = argument(arguments, 1, CONTAINER)?;
+        let container_path: &str = argument(arguments, 2, CONTAINER_PATH)?;
+        let parsed = manifest::parse_daemonset(text)
             .map_err(|e| FunctionError::on_argument(0, e.to_string()))?;
         let container = parsed
-            .container(text(1))
+            .container(container)
             .map_err(|e| FunctionError::on_argument(1, e.to_string()))?;
-        match mounts::resolve_container_path(&parsed.template, container, text(2)) {
+        match mounts::resolve_container_path(&parsed.template, container, container_path) {
             Ok(resolution) => Ok(Value::String(resolution.node_path)),
             Err(unreachable) => Err(FunctionError::on_argument(2, unreachable.to_string())),
         }

@@ -6,11 +6,16 @@ use kured_core::chart::releases::supported_range;
 use kured_core::policy::resolve::KuredOutcome;
 use kured_core::policy::{self, Field, KuredField, KuredInput, KuredSource};
 use tfplugin::api::{Function, FunctionError};
+use tfplugin::model::argument;
 use tfplugin::schema::{FunctionSignature, Parameter};
 use tfplugin::types::Type;
 use tfplugin::value::Value;
 
 pub struct SentinelHostPath;
+
+/// The parameters, in order.
+const CHART_VERSION: &str = "chart_version";
+const VALUES: &str = "values";
 
 impl Function for SentinelHostPath {
     fn name(&self) -> &'static str {
@@ -21,12 +26,12 @@ impl Function for SentinelHostPath {
         FunctionSignature {
             parameters: vec![
                 Parameter::new(
-                    "chart_version",
+                    CHART_VERSION,
                     Type::String,
                     &format!("Version of the kured Helm chart, {}.", supported_range()),
                 ),
                 Parameter::new(
-                    "values",
+                    VALUES,
                     Type::list(Type::String),
                     "The chart's values documents (YAML or JSON), in the order Helm applies them.",
                 ),
@@ -39,20 +44,11 @@ impl Function for SentinelHostPath {
     }
 
     fn call(&self, arguments: &[Value]) -> Result<Value, FunctionError> {
-        let chart_version = arguments
-            .first()
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let values = arguments
-            .get(1)
-            .and_then(Value::as_list)
-            .unwrap_or_default()
-            .iter()
-            .map(|v| v.as_str().unwrap_or_default().to_string())
-            .collect();
+        let chart_version: String = argument(arguments, 0, CHART_VERSION)?;
+        let values: Vec<String> = argument(arguments, 1, VALUES)?;
         let input = KuredInput {
             source: KuredSource::Chart {
-                chart_version: chart_version.to_string(),
+                chart_version,
                 values,
                 image_tag: None,
             },
@@ -139,5 +135,13 @@ mod tests {
         let err = call("5.4.0", &["configuration:\n  rebootSentinel: /var/run/x\n"]).unwrap_err();
         assert_eq!(err.argument, Some(1));
         assert!(err.text.contains("never reaches the node"), "{}", err.text);
+        let err = SentinelHostPath
+            .call(&[
+                Value::string("5.11.0"),
+                Value::List(vec![Value::string(""), Value::Null]),
+            ])
+            .unwrap_err();
+        assert_eq!(err.argument, Some(1));
+        assert!(err.text.starts_with("values[1] is null"), "{}", err.text);
     }
 }

@@ -13,9 +13,11 @@
 //! - [`tls`] answers Terraform's AutoMTLS with a fresh certificate per start;
 //! - the server maps each RPC onto the traits in [`api`], running each request in its own
 //!   task so that a panic becomes an error diagnostic instead of a crashed plugin;
-//! - [`types`], [`value`], [`msgpack`] and [`json`] carry Terraform values with null and
-//!   unknown at any depth and numbers of any size;
+//! - [`types`], [`value`], [`number`], [`msgpack`] and [`json`] carry Terraform values with
+//!   null and unknown at any depth and numbers of any size;
 //! - [`schema`] and [`diag`] are what providers declare and report;
+//! - [`model`](mod@model) declares a configuration once, as a Rust struct, and gets its
+//!   schema, decoding (with attribute paths) and computed values from it;
 //! - [`proto`] is the generated protocol (tfplugin6 6.10, go-plugin's services) for
 //!   anything the traits do not cover.
 
@@ -32,7 +34,10 @@ pub mod diag;
 pub mod handshake;
 pub mod json;
 mod logging;
+#[deny(missing_docs)]
+pub mod model;
 pub mod msgpack;
+pub mod number;
 pub mod proto;
 pub mod schema;
 pub mod serve;

@@ -220,7 +220,7 @@ impl Type {
     }
 
     /// "a string", "a list", ...: what a slot of this type requires, for errors.
-    pub(super) fn required_phrase(&self) -> String {
+    pub fn required_phrase(&self) -> String {
         match self {
             Type::String => "a string",
             Type::Number => "a number",
