@@ -7,7 +7,6 @@
 
 pub mod resolve;
 
-use crate::base::duration::GoDuration;
 use crate::base::node_path::{HostPathAliases, clean};
 use crate::base::version::Version;
 use crate::chart::recommended;
@@ -15,8 +14,8 @@ use crate::chart::{self, ChartError, ChartRequest};
 use crate::k8s::container::{PodTemplate, VolumeSource};
 use crate::k8s::manifest::{self, ManifestError};
 use crate::k8s::mounts::DeclaredMount;
-use crate::kured::flags::{FlagValue, KuredFlags, ListValue};
-use crate::kured::window::{self, RebootWindow};
+use crate::kured::flags::KuredFlags;
+use crate::kured::settings::{KuredSettings, Setting};
 use crate::policy::resolve::{
     GateError, GatePath, KuredOutcome, ResolveError, check_host_path_dir,
 };
@@ -149,23 +148,12 @@ pub struct KuredAnalysis {
     pub outcome: KuredOutcome,
     /// How the sentinel was derived, one step per line.
     pub chain: Vec<String>,
-    pub settings: KuredSettings,
+    /// kured's settings; `None` when its flags cannot be read at all.
+    pub settings: Option<KuredSettings>,
     /// Input-level warnings (a chart newer than the model, an unreadable image tag...).
     pub warnings: Vec<Finding>,
     /// Where kured's settings come from, for findings about them.
     pub settings_field: KuredField,
-}
-
-/// kured's reboot window and limits, each as kured would read it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KuredSettings {
-    /// `None` when a flag hides behind a variable only the cluster knows.
-    pub window: Option<Result<RebootWindow, Vec<String>>>,
-    pub drain_timeout: Option<Result<GoDuration, String>>,
-    pub period: Option<Result<GoDuration, String>>,
-    pub lock_ttl: Option<Result<GoDuration, String>>,
-    /// Why some setting could not be read.
-    pub unknowable: Vec<String>,
 }
 
 /// Reads kured's description: renders the chart or parses the manifest, finds the
@@ -281,74 +269,15 @@ fn check_kured_host_paths(
     }
 }
 
+/// kured's settings, when its flags can be read (the sentinel analysis reports why not).
 fn read_settings(
     template: &PodTemplate,
     container: &str,
     app_version: Option<Version>,
-) -> KuredSettings {
-    let mut settings = KuredSettings {
-        window: None,
-        drain_timeout: None,
-        period: None,
-        lock_ttl: None,
-        unknowable: Vec::new(),
-    };
-    let Some(c) = template.container(container) else {
-        return settings;
-    };
-    let Ok(flags) = KuredFlags::read(c, app_version) else {
-        // The sentinel analysis reports why kured's flags cannot be read.
-        return settings;
-    };
-    let mut steps = Vec::new();
-    let mut value = |flag: &str, default: &str, unknowable: &mut Vec<String>| match flags
-        .value(flag, default, &mut steps)
-    {
-        FlagValue::Known { value, .. } => Some(value),
-        FlagValue::Unknown { reason } => {
-            unknowable.push(reason);
-            None
-        }
-    };
-    let duration = |v: Option<String>| v.map(|v| GoDuration::parse(&v).map_err(|e| e.to_string()));
-    settings.drain_timeout = duration(value("drain-timeout", "0", &mut settings.unknowable));
-    settings.period = duration(value("period", "1h", &mut settings.unknowable));
-    settings.lock_ttl = duration(value("lock-ttl", "0", &mut settings.unknowable));
-    let start = value(
-        "start-time",
-        window::DEFAULT_START_TIME,
-        &mut settings.unknowable,
-    );
-    let end = value(
-        "end-time",
-        window::DEFAULT_END_TIME,
-        &mut settings.unknowable,
-    );
-    let zone = value(
-        "time-zone",
-        window::DEFAULT_TIME_ZONE,
-        &mut settings.unknowable,
-    );
-    let days = match flags.list("reboot-days", &mut steps) {
-        ListValue::Known { values, .. } => {
-            // No values means kured keeps its default, which days_from_flags knows.
-            let raw: Vec<&str> = values.iter().map(String::as_str).collect();
-            Some(window::days_from_flags(&raw).map_err(|e| vec![e.to_string()]))
-        }
-        ListValue::Unknown { reason } => {
-            settings.unknowable.push(reason);
-            None
-        }
-    };
-    settings.window = match (days, start, end, zone) {
-        (Some(Ok(days)), Some(start), Some(end), Some(zone)) => Some(
-            RebootWindow::parse(&days, &start, &end, &zone)
-                .map_err(|errs| errs.iter().map(ToString::to_string).collect()),
-        ),
-        (Some(Err(errs)), ..) => Some(Err(errs)),
-        _ => None,
-    };
-    settings
+) -> Option<KuredSettings> {
+    let c = template.container(container)?;
+    let flags = KuredFlags::read(c, app_version).ok()?;
+    Some(KuredSettings::read(&flags, app_version))
 }
 
 /// Reads the gate's description and places its file on the node.
@@ -577,37 +506,41 @@ pub fn recommendation(kured: &KuredAnalysis, target: &str) -> Option<String> {
 
 fn check_settings(policy: &PolicyInput, kured: &KuredAnalysis, report: &mut PolicyReport) {
     let field = Field::Kured(kured.settings_field);
-    let settings = &kured.settings;
+    let Some(settings) = &kured.settings else {
+        return;
+    };
     let findings = &mut report.findings;
-    for reason in &settings.unknowable {
+    for unknowable in &settings.unknowable {
         findings.push(Finding::warning(
             field,
             "a kured setting cannot be checked",
-            reason.clone(),
+            unknowable.reason.clone(),
         ));
     }
     match &settings.window {
-        Some(Ok(window)) => report.reboot_window = Some(window.summary()),
-        Some(Err(errors)) => findings.push(Finding::error(
+        Setting::Known(window) => report.reboot_window = Some(window.summary()),
+        Setting::Invalid(errors) => findings.push(Finding::error(
             field,
             "kured's reboot window is invalid: kured would exit at start-up or never reboot",
-            errors.join("\n"),
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
         )),
-        None => {}
+        Setting::Unknowable => {}
     }
-    for (flag, value) in [
-        ("--period", &settings.period),
-        ("--lock-ttl", &settings.lock_ttl),
-    ] {
-        if let Some(Err(err)) = value {
-            findings.push(Finding::error(
-                field,
-                format!("kured's {flag} is invalid: kured would exit at start-up"),
-                err.clone(),
-            ));
-        }
+    for err in settings.errors() {
+        findings.push(Finding::error(
+            field,
+            format!(
+                "kured's {} is invalid: kured would exit at start-up",
+                err.flag
+            ),
+            err.to_string(),
+        ));
     }
-    if let (Some(Ok(window)), Some(Ok(period))) = (&settings.window, &settings.period) {
+    if let (Setting::Known(window), Setting::Known(period)) = (&settings.window, &settings.period) {
         let opening = window.longest_opening();
         if !period.is_zero() && opening < *period {
             findings.push(Finding::warning(
@@ -619,34 +552,26 @@ fn check_settings(policy: &PolicyInput, kured: &KuredAnalysis, report: &mut Poli
             ));
         }
     }
-    match &settings.drain_timeout {
-        Some(Err(err)) => findings.push(Finding::error(
-            field,
-            "kured's --drain-timeout is invalid: kured would exit at start-up",
-            err.clone(),
-        )),
-        Some(Ok(timeout)) => {
-            report.drain_timeout = Some(timeout.to_string());
-            if timeout.is_zero() || timeout.is_negative() {
-                if policy.known_drain_blockers.is_empty() {
-                    findings.push(Finding::warning(
-                        field,
-                        "kured's drain timeout is unbounded",
-                        "With --drain-timeout 0 (the default) a drain that a PodDisruptionBudget refuses waits forever and the node is never rebooted. Set configuration.drainTimeout (for example 30m).",
-                    ));
-                } else {
-                    findings.push(Finding::error(
-                        Field::KnownDrainBlockers,
-                        "kured's drain timeout is unbounded and these budgets block every drain",
-                        format!(
-                            "Blocking budgets: {}.\nWith --drain-timeout 0 (the default) the first drain of a node that runs their pods waits forever. Set configuration.drainTimeout (for example 30m), or fix the budgets (more replicas, or maxUnavailable of at least 1).",
-                            policy.known_drain_blockers.join(", ")
-                        ),
-                    ));
-                }
+    if let Setting::Known(timeout) = &settings.drain_timeout {
+        report.drain_timeout = Some(timeout.to_string());
+        if timeout.is_zero() || timeout.is_negative() {
+            if policy.known_drain_blockers.is_empty() {
+                findings.push(Finding::warning(
+                    field,
+                    "kured's drain timeout is unbounded",
+                    "With --drain-timeout 0 (the default) a drain that a PodDisruptionBudget refuses waits forever and the node is never rebooted. Set configuration.drainTimeout (for example 30m).",
+                ));
+            } else {
+                findings.push(Finding::error(
+                    Field::KnownDrainBlockers,
+                    "kured's drain timeout is unbounded and these budgets block every drain",
+                    format!(
+                        "Blocking budgets: {}.\nWith --drain-timeout 0 (the default) the first drain of a node that runs their pods waits forever. Set configuration.drainTimeout (for example 30m), or fix the budgets (more replicas, or maxUnavailable of at least 1).",
+                        policy.known_drain_blockers.join(", ")
+                    ),
+                ));
             }
         }
-        None => {}
     }
 }
 
