@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::ProviderState;
+use crate::findings;
 use crate::inputs::{self, Read};
 use crate::live;
 use kured_core::policy::resolve::KuredOutcome;
@@ -64,7 +65,7 @@ fn schema() -> Schema {
                 Attribute::new("kured_app_version", Type::String, "The kured version the checks assumed; null when it cannot be read (the newest behaviour is assumed).").computed(),
                 Attribute::new("reboot_window", Type::String, "kured's reboot window on one line: days, start, end and time zone.").computed(),
                 Attribute::new("drain_timeout", Type::String, "kured's drain timeout as a Go duration; `0s` means a drain may wait forever.").computed(),
-                Attribute::new("warnings", Type::list(Type::String), "What could not be checked or deserves attention; each is also shown as a warning.").computed(),
+                Attribute::new("warnings", Type::list(Type::String), "What could not be checked or deserves attention, each as `[code] summary: detail`; each is also shown as a warning.").computed(),
                 Attribute::new("recommended_values", Type::String, "Chart values (YAML) that make this chart version's kured watch `sentinel_host_path`, or the gate's node file; null without a chart version.").computed(),
             ],
         ),
@@ -81,8 +82,8 @@ fn computed_values(report: &Evaluated) -> BTreeMap<&'static str, Value> {
         .report
         .findings
         .iter()
-        .filter(|f| f.severity == policy::Severity::Warning)
-        .map(|f| format!("{}: {}", f.summary, f.detail))
+        .filter(|f| f.severity() == policy::Severity::Warning)
+        .map(findings::warning_line)
         .collect();
     BTreeMap::from([
         ("kured_sentinel_host_path", inputs::opt_string(kured_path)),
@@ -186,7 +187,7 @@ async fn evaluate(
         (Ok(k), Ok(g)) => (k, g),
         (k, g) => {
             let findings: Vec<_> = [k.err(), g.err()].into_iter().flatten().collect();
-            inputs::report(&findings, origins, diags);
+            findings::report(&findings, origins, diags);
             return None;
         }
     };
@@ -262,7 +263,7 @@ impl Resource<ProviderState> for GatedRebootPolicy {
         let computed = match evaluate(req.config, state, diags).await? {
             Outcome::Unknown => COMPUTED.iter().map(|k| (*k, Value::Unknown)).collect(),
             Outcome::Checked(evaluated) => {
-                inputs::report(&evaluated.report.findings, evaluated.origins, diags);
+                findings::report(&evaluated.report.findings, evaluated.origins, diags);
                 if evaluated.report.has_errors() {
                     return None;
                 }
@@ -303,10 +304,10 @@ impl Resource<ProviderState> for GatedRebootPolicy {
             .report
             .findings
             .iter()
-            .filter(|f| f.severity == policy::Severity::Error || !warned_at_plan)
+            .filter(|f| f.severity() == policy::Severity::Error || !warned_at_plan)
             .cloned()
             .collect();
-        inputs::report(&findings, evaluated.origins, diags);
+        findings::report(&findings, evaluated.origins, diags);
         if evaluated.report.has_errors() {
             return None;
         }

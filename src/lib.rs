@@ -9,9 +9,11 @@
 //!   `sentinel_paths`, `pdb_coverage`, and `functions/`;
 //! - `inputs` and `live`: the `kured` and `gate` objects they share, from configuration or
 //!   from the cluster;
+//! - `findings`: policy findings as diagnostics on the attribute at fault, with their code;
 //! - [`cluster`]: read-only access to a live cluster through `kube`.
 
 pub mod cluster;
+mod findings;
 mod functions;
 mod gated_reboot_policy;
 mod inputs;

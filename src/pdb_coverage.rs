@@ -7,11 +7,8 @@ use std::collections::BTreeSet;
 use crate::ProviderState;
 use crate::cluster::{Cluster, ClusterError, ListKind, required_cluster_role_yaml};
 use crate::inputs::{opt_string, string_list};
-use kured_core::pdb::coverage::{
-    CURRENTLY_BLOCKING, DRAIN_DEADLOCK, MULTIPLE_BUDGETS, NO_MATCHING_PODS, UNHEALTHY_PODS_BLOCK,
-};
 use kured_core::pdb::{
-    BudgetReport, FINDING_CODES, Inventory, InventoryError, ManifestError, Options, Report,
+    BudgetFinding, BudgetReport, Inventory, InventoryError, ManifestError, Options, Report,
     coverage,
 };
 use tfplugin::api::DataSource;
@@ -54,7 +51,7 @@ impl DataSource<ProviderState> for PdbCoverage {
             Attribute::new("desired_healthy", Type::Number, "Healthy pods the budget insists on (`status.desiredHealthy`).").computed(),
             Attribute::new("disruptions_allowed", Type::Number, "Evictions the budget allows right now (`status.disruptionsAllowed`).").computed(),
             Attribute::new("blocks_drain", Type::Bool, "Whether a drain of a node running one of its pods can never finish: the budget allows no eviction even with every pod healthy, or its pods are under another budget too.").computed(),
-            Attribute::new("findings", Type::list(Type::String), "Finding codes, among `no-matching-pods`, `drain-deadlock`, `multiple-budgets`, `currently-blocking` and `unhealthy-pods-block`.").computed(),
+            Attribute::new("findings", Type::list(Type::String), &format!("Finding codes, in this order: {}.", codes_described())).computed(),
         ];
         Schema::new(
             0,
@@ -63,7 +60,7 @@ impl DataSource<ProviderState> for PdbCoverage {
                 vec![
                     Attribute::new("manifests", Type::list(Type::String), "Kubernetes objects as YAML or JSON strings: multi-document YAML, or a `kind: List` as `kubectl get -o yaml` prints it. When set, no cluster is contacted. Without Pods, each Deployment, StatefulSet, ReplicaSet and ReplicationController stands for `replicas` healthy pods, so a stack can audit what it is about to create.").optional(),
                     Attribute::new("namespaces", Type::list(Type::String), "Only look at these namespaces. Defaults to all; in live mode the provider then lists each namespace instead of the whole cluster.").optional(),
-                    Attribute::new("fail_on", Type::list(Type::String), "Finding codes that fail the read, naming every budget that has one: `no-matching-pods`, `drain-deadlock`, `multiple-budgets`, `currently-blocking`, `unhealthy-pods-block`.").optional(),
+                    Attribute::new("fail_on", Type::list(Type::String), &format!("Finding codes that fail the read, naming every budget that has one: {}.", BudgetFinding::codes_list())).optional(),
                     Attribute::nested("budgets", Nesting::List, budget, "One entry per PodDisruptionBudget, ordered by namespace and name.").computed(),
                     Attribute::new("drain_blockers", Type::list(Type::String), "`namespace/name` of the budgets with `blocks_drain`: pass them to `kured_gated_reboot_policy.known_drain_blockers`.").computed(),
                     Attribute::new("orphaned_budgets", Type::list(Type::String), "`namespace/name` of the budgets that select no pod.").computed(),
@@ -187,21 +184,33 @@ fn is_namespace_name(name: &str) -> bool {
         && bytes.iter().all(|b| edge(b) || *b == b'-')
 }
 
+/// Every code with what it says about a budget, for the schema.
+fn codes_described() -> String {
+    BudgetFinding::ALL
+        .iter()
+        .map(|f| format!("`{}` ({})", f.code(), f.description()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The known codes of `fail_on` with their index, each code once.
-fn fail_on(config: &Value, diags: &mut Diagnostics) -> Option<Vec<(usize, &'static str)>> {
+fn fail_on(config: &Value, diags: &mut Diagnostics) -> Option<Vec<(usize, BudgetFinding)>> {
     let items = strings(config, "fail_on", diags)?;
     let mut ok = true;
-    let mut out: Vec<(usize, &'static str)> = Vec::new();
+    let mut out: Vec<(usize, BudgetFinding)> = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
         let Some(code) = item else { continue };
-        match FINDING_CODES.iter().find(|c| **c == code) {
-            Some(known) if out.iter().any(|(_, c)| c == known) => {}
+        match BudgetFinding::from_code(code) {
+            Some(known) if out.iter().any(|(_, c)| *c == known) => {}
             Some(known) => out.push((i, known)),
             None => {
                 diags.error_at(
                     AttrPath::attr("fail_on").index(i),
                     format!("fail_on[{i}]: unknown finding code {code:?}"),
-                    format!("fail_on takes these codes: {}.", FINDING_CODES.join(", ")),
+                    format!(
+                        "fail_on takes these codes: {}.",
+                        BudgetFinding::codes_list()
+                    ),
                 );
                 ok = false;
             }
@@ -326,7 +335,7 @@ fn report_cluster_error(kind: ListKind, err: &ClusterError, diags: &mut Diagnost
 }
 
 /// Fails the read when any budget has `code`, naming every such budget.
-fn fail_on_code(report: &Report, index: usize, code: &'static str, diags: &mut Diagnostics) {
+fn fail_on_code(report: &Report, index: usize, code: BudgetFinding, diags: &mut Diagnostics) {
     let offenders: Vec<&BudgetReport> = report
         .budgets
         .iter()
@@ -348,7 +357,7 @@ fn fail_on_code(report: &Report, index: usize, code: &'static str, diags: &mut D
             offenders.len(),
             names.join(", ")
         ),
-        format!("{}\n\n{}", lines.join("\n"), advice(code)),
+        format!("{}\n\n{}", lines.join("\n"), code.advice()),
     );
 }
 
@@ -371,28 +380,6 @@ fn describe(b: &BudgetReport) -> String {
     )
 }
 
-/// What a finding means for a drain, and what would make it go away.
-fn advice(code: &str) -> &'static str {
-    match code {
-        DRAIN_DEADLOCK => {
-            "Even with every pod healthy these budgets allow no eviction, so a drain of any node running their pods never finishes (and kured never reboots it without a drain timeout). Run more replicas than minAvailable, or use maxUnavailable: 1."
-        }
-        NO_MATCHING_PODS => {
-            "These budgets select no pod, so they protect nothing. Every label of the selector must be on the pods: fix the selector, or delete the budget."
-        }
-        MULTIPLE_BUDGETS => {
-            "A pod selected by more than one budget cannot be evicted at all: the eviction API refuses it. Make the selectors disjoint so that every pod has one budget."
-        }
-        CURRENTLY_BLOCKING => {
-            "These budgets allow no eviction right now because pods are unready or missing; a drain would wait until they recover. Bring the pods back to Ready, or lower minAvailable."
-        }
-        UNHEALTHY_PODS_BLOCK => {
-            "Unready pods under these budgets cannot be evicted while the budget is short of healthy pods. Set spec.unhealthyPodEvictionPolicy: AlwaysAllow."
-        }
-        _ => "",
-    }
-}
-
 fn budget_value(b: &BudgetReport) -> Value {
     Value::object([
         ("namespace", Value::string(b.namespace.as_str())),
@@ -406,7 +393,10 @@ fn budget_value(b: &BudgetReport) -> Value {
         ("desired_healthy", Value::number(b.desired_healthy)),
         ("disruptions_allowed", Value::number(b.disruptions_allowed)),
         ("blocks_drain", Value::Bool(b.blocks_drain)),
-        ("findings", string_list(&b.findings)),
+        (
+            "findings",
+            Value::List(b.findings.iter().map(|f| Value::string(f.code())).collect()),
+        ),
     ])
 }
 
@@ -475,7 +465,7 @@ mod tests {
         let d = diags.iter().next().expect("one error");
         assert_eq!(d.path, Some(AttrPath::attr("fail_on").index(1)));
         assert!(
-            d.detail.contains("no-matching-pods, drain-deadlock"),
+            d.detail.contains(&BudgetFinding::codes_list()),
             "{}",
             d.detail
         );
@@ -487,7 +477,7 @@ mod tests {
         let inventory = read_manifests(&[(0, SINGLE)], &mut diags).expect("valid manifests");
         let report = coverage(&inventory, &Options::default());
         assert_eq!(report.drain_blockers, vec!["shop/web"]);
-        fail_on_code(&report, 2, DRAIN_DEADLOCK, &mut diags);
+        fail_on_code(&report, 2, BudgetFinding::DrainDeadlock, &mut diags);
         let d = diags.iter().next().expect("one error");
         assert_eq!(d.path, Some(AttrPath::attr("fail_on").index(2)));
         assert!(d.summary.contains("shop/web"), "{}", d.summary);

@@ -2,6 +2,7 @@
 //! on the node. It reports and never judges; it fails only on input it cannot read.
 
 use crate::ProviderState;
+use crate::findings;
 use crate::inputs::{self, Read};
 use crate::live;
 use kured_core::policy;
@@ -62,7 +63,7 @@ impl DataSource<ProviderState> for SentinelPaths {
         let kured = match policy::analyse_kured(&resolved.kured, &state.aliases) {
             Ok(k) => k,
             Err(finding) => {
-                inputs::report(&[finding], origins, diags);
+                findings::report(&[finding], origins, diags);
                 return None;
             }
         };
@@ -73,7 +74,7 @@ impl DataSource<ProviderState> for SentinelPaths {
         {
             Ok(g) => g,
             Err(finding) => {
-                inputs::report(&[finding], origins, diags);
+                findings::report(&[finding], origins, diags);
                 return None;
             }
         };

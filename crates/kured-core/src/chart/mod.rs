@@ -4,7 +4,12 @@
 //! Only what decides where kured looks for its sentinel is rendered: the image, the args,
 //! the env and the volume mounts and volumes. The template changed the sentinel handling
 //! twice, so the chart versions fall into bands (see [`SentinelBand`]).
+//!
+//! Beside the renderer: [`values`] (Helm's merge over the chart's defaults),
+//! [`recommended`] (values that make kured watch a given node file) and [`provenance`]
+//! (which values entry sets a flag).
 
+pub mod provenance;
 pub mod recommended;
 pub mod values;
 
@@ -552,6 +557,15 @@ const ARGS: &[(&str, &str, ArgKind, Version)] = &[
         Version::new(5, 2, 0),
     ),
 ];
+
+/// The `configuration` key through which `chart` renders kured's `--flag` (name without
+/// dashes), or `None` when that chart version has none (the flag then goes in
+/// `extraArgs`).
+pub fn configuration_key(flag: &str, chart: Version) -> Option<&'static str> {
+    ARGS.iter()
+        .find(|(_, name, _, since)| *name == flag && chart >= *since)
+        .map(|(key, ..)| *key)
+}
 
 impl Renderer<'_> {
     fn image(

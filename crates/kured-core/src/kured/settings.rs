@@ -194,13 +194,13 @@ impl fmt::Display for SettingProblem {
             SettingProblem::Int {
                 problem,
                 syntax: IntSyntax::GoLiteral,
-            } => write!(f, "{problem}; write a whole number such as 2"),
+            } => write!(f, "{problem}; write a whole number"),
             SettingProblem::Int {
                 problem,
                 syntax: IntSyntax::Decimal,
             } => write!(
                 f,
-                "{problem} in base 10, which is how kured 1.16.2 and newer read a KURED_* integer; write plain digits such as 2"
+                "{problem} in base 10, which is how kured 1.16.2 and newer read a KURED_* integer; write plain digits"
             ),
             SettingProblem::Selector(err) => write!(f, "not a label selector: {err}"),
             SettingProblem::EmptyBlockingSelector => f.write_str(
@@ -725,9 +725,7 @@ mod tests {
         let err = bad.drain_grace_period.invalid().map(ToString::to_string);
         assert_eq!(
             err.as_deref(),
-            Some(
-                "--drain-grace-period=\"30s\": it is not an integer; write a whole number such as 2"
-            )
+            Some("--drain-grace-period=\"30s\": it is not an integer; write a whole number")
         );
     }
 
