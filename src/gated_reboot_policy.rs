@@ -35,7 +35,7 @@ fn schema() -> Schema {
     Schema::new(
         0,
         Block::new(
-            "A gated reboot policy: kured reboots a node only when the file the gate writes exists. The plan fails when kured and the gate resolve to different node files, when kured watches the ungated sentinel, or when kured would not start, never open its window, or hang on a drain.",
+            "A gated reboot policy: kured reboots a node only when the file the gate writes exists. The plan fails when kured and the gate resolve to different node files, when kured watches the ungated sentinel, or when kured would not start, never open its window, or never finish the drain of a node that runs pods of a known drain blocker.",
             vec![
                 Attribute::new("id", Type::String, "Identifier of this policy in state; set at creation and kept across updates.").computed(),
                 Attribute::new(
@@ -55,7 +55,7 @@ fn schema() -> Schema {
                 Attribute::new(
                     "known_drain_blockers",
                     Type::list(Type::String),
-                    "PodDisruptionBudgets (`namespace/name`) known to block every drain, e.g. `data.kured_pdb_coverage.all.drain_blockers`. With kured's drain timeout unbounded and this list non-empty, the plan fails.",
+                    "PodDisruptionBudgets (`namespace/name`) known to block every drain, e.g. `data.kured_pdb_coverage.all.drain_blockers`. When the list is not empty the plan fails whatever kured's drain timeout: with none the drain hangs and kured holds its lock, with one the nodes that run their pods never reboot. Only `forceReboot` with a drain timeout passes, with a warning naming the budgets it violates.",
                 )
                 .optional(),
                 Attribute::new("kured_sentinel_host_path", Type::String, "The node file kured watches; null when kured uses a sentinel command or its sentinel cannot be known.").computed(),

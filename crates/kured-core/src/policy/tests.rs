@@ -345,11 +345,11 @@ fn a_window_with_no_day_never_opens() {
 }
 
 #[test]
-fn an_unbounded_drain_is_a_warning_alone_and_an_error_with_blockers() {
-    let values = "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n";
+fn an_unbounded_drain_is_a_warning_alone_and_known_blockers_an_error_whatever_the_timeout() {
+    let unbounded = "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n";
     let alone = evaluate(
         &policy(None, &[]),
-        &chart("5.11.0", values),
+        &chart("5.11.0", unbounded),
         &incident_gate(),
     );
     assert!(errors(&alone).is_empty(), "{:#?}", alone.findings);
@@ -357,14 +357,28 @@ fn an_unbounded_drain_is_a_warning_alone_and_an_error_with_blockers() {
     assert_eq!(warnings, [FindingKind::DrainTimeoutUnbounded]);
     assert_eq!(alone.drain_timeout.as_deref(), Some("0s"));
 
-    let blocked = evaluate(
-        &policy(None, &["apps/web", "apps/api"]),
-        &chart("5.11.0", values),
-        &incident_gate(),
-    );
-    let errs = errors(&blocked);
-    assert_eq!(kinds(&errs), [FindingKind::DrainHangs]);
-    assert_eq!(errs[0].field, Field::KnownDrainBlockers);
+    let cases = [
+        (unbounded, Some(FindingKind::DrainHangs)),
+        (FIXED, Some(FindingKind::BlockedNodesNeverReboot)),
+        (
+            "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n  forceReboot: true\n",
+            None,
+        ),
+        (
+            "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  forceReboot: true\n",
+            Some(FindingKind::DrainHangs),
+        ),
+    ];
+    for (values, error) in cases {
+        let blocked = evaluate(
+            &policy(None, &["apps/web", "apps/api"]),
+            &chart("5.11.0", values),
+            &incident_gate(),
+        );
+        let errs = errors(&blocked);
+        assert_eq!(kinds(&errs), Vec::from_iter(error), "{values}");
+        assert!(errs.iter().all(|e| e.field == Field::KnownDrainBlockers));
+    }
 }
 
 #[test]
