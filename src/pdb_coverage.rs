@@ -8,8 +8,8 @@ use crate::ProviderState;
 use crate::cluster::{Cluster, ClusterError, ListKind, required_cluster_role_yaml};
 use crate::inputs::{opt_string, string_list};
 use kured_core::pdb::{
-    BudgetFinding, BudgetReport, Inventory, InventoryError, ManifestError, Options, Report,
-    coverage,
+    BudgetFinding, BudgetReport, ExemptionError, Exemptions, Inventory, InventoryError,
+    ManifestError, Options, Report, coverage,
 };
 use tfplugin::api::DataSource;
 use tfplugin::diag::{AttrPath, Diagnostics};
@@ -52,6 +52,7 @@ impl DataSource<ProviderState> for PdbCoverage {
             Attribute::new("disruptions_allowed", Type::Number, "Evictions the budget allows right now (`status.disruptionsAllowed`).").computed(),
             Attribute::new("blocks_drain", Type::Bool, "Whether a drain of a node running one of its pods can never finish: the budget allows no eviction even with every pod healthy, or its pods are under another budget too.").computed(),
             Attribute::new("findings", Type::list(Type::String), &format!("Finding codes, in this order: {}.", codes_described())).computed(),
+            Attribute::new("exempt", Type::String, "The reason `exempt_budgets` gives for this budget; null when it is not exempted. An exempted budget keeps its numbers and findings but is left out of `drain_blockers` and `fail_on`.").computed(),
         ];
         Schema::new(
             0,
@@ -60,9 +61,10 @@ impl DataSource<ProviderState> for PdbCoverage {
                 vec![
                     Attribute::new("manifests", Type::list(Type::String), "Kubernetes objects as YAML or JSON strings: multi-document YAML, or a `kind: List` as `kubectl get -o yaml` prints it. When set, no cluster is contacted. Without Pods, each Deployment, StatefulSet, ReplicaSet and ReplicationController stands for `replicas` healthy pods, so a stack can audit what it is about to create.").optional(),
                     Attribute::new("namespaces", Type::list(Type::String), "Only look at these namespaces. Defaults to all; in live mode the provider then lists each namespace instead of the whole cluster.").optional(),
-                    Attribute::new("fail_on", Type::list(Type::String), &format!("Finding codes that fail the read, naming every budget that has one: {}.", BudgetFinding::codes_list())).optional(),
+                    Attribute::new("fail_on", Type::list(Type::String), &format!("Finding codes that fail the read, naming every budget that has one (exempted budgets excepted): {}.", BudgetFinding::codes_list())).optional(),
+                    Attribute::new("exempt_budgets", Type::map(Type::String), "Budgets that something resolves during a drain, as `namespace/name` = the reason (not empty), for example CloudNativePG's `<cluster>-primary` budget, whose primary the operator switches over to another node when its node is cordoned. An exempted budget is reported with its reason in `budgets[*].exempt`, is left out of `drain_blockers` and no longer fails `fail_on`. A key that matches no budget read is a warning.").optional(),
                     Attribute::nested("budgets", Nesting::List, budget, "One entry per PodDisruptionBudget, ordered by namespace and name.").computed(),
-                    Attribute::new("drain_blockers", Type::list(Type::String), "`namespace/name` of the budgets with `blocks_drain`: pass them to `kured_gated_reboot_policy.known_drain_blockers`.").computed(),
+                    Attribute::new("drain_blockers", Type::list(Type::String), "`namespace/name` of the budgets with `blocks_drain`, less those in `exempt_budgets`: pass them to `kured_gated_reboot_policy.known_drain_blockers`.").computed(),
                     Attribute::new("orphaned_budgets", Type::list(Type::String), "`namespace/name` of the budgets that select no pod.").computed(),
                     Attribute::new("multiply_covered_pods", Type::list(Type::String), "`namespace/pod: budget, budget` for each pod that more than one budget selects; the eviction API refuses such pods.").computed(),
                     Attribute::new("unprotected_workloads", Type::list(Type::String), "`Kind namespace/name` of the Deployments and StatefulSets with at least 2 replicas that no budget selects.").computed(),
@@ -74,6 +76,7 @@ impl DataSource<ProviderState> for PdbCoverage {
     async fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let _ = namespaces(config, diags);
         let _ = fail_on(config, diags);
+        let _ = exempt_budgets(config, diags);
         // Only the shape of `manifests` here: reading them can take seconds at cluster
         // scale, and `read` reports the same errors on the same entry during plan.
         let _ = strings(config, "manifests", diags);
@@ -87,6 +90,7 @@ impl DataSource<ProviderState> for PdbCoverage {
     ) -> Option<Value> {
         let namespaces = namespaces(&config, diags);
         let fail_on = fail_on(&config, diags);
+        let exemptions = exempt_budgets(&config, diags);
         let manifests = strings(&config, "manifests", diags);
         if diags.has_errors() {
             return None;
@@ -103,8 +107,15 @@ impl DataSource<ProviderState> for PdbCoverage {
             }
             None => read_cluster(&state.cluster, namespaces.as_deref(), diags).await?,
         };
-        let report = coverage(&inventory, &Options { namespaces });
+        let mut report = coverage(&inventory, &Options { namespaces });
         drop(inventory);
+        for key in exemptions.unwrap_or_default().apply(&mut report) {
+            diags.warning_at(
+                AttrPath::attr("exempt_budgets").key(&key),
+                format!("exempt_budgets: {key} matches no budget"),
+                "No PodDisruptionBudget of that namespace and name was read (within `namespaces`, when set); the exemption has no effect. Remove it, or correct the key to the budget's namespace/name.",
+            );
+        }
         for (index, code) in fail_on.unwrap_or_default() {
             fail_on_code(&report, index, code, diags);
         }
@@ -217,6 +228,40 @@ fn fail_on(config: &Value, diags: &mut Diagnostics) -> Option<Vec<(usize, Budget
         }
     }
     ok.then_some(out)
+}
+
+/// `exempt_budgets`, checked key by key. `None` when an entry is invalid (each is an
+/// error on its key) or still unknown.
+fn exempt_budgets(config: &Value, diags: &mut Diagnostics) -> Option<Exemptions> {
+    let entries = match config.get("exempt_budgets") {
+        None | Some(Value::Null) => return Some(Exemptions::default()),
+        Some(Value::Map(entries) | Value::Object(entries)) => entries,
+        Some(_) => return None,
+    };
+    if entries.values().any(Value::is_unknown) {
+        return None;
+    }
+    let (exemptions, errors) = Exemptions::read(
+        entries
+            .iter()
+            .map(|(key, reason)| (key.as_str(), reason.as_str().unwrap_or_default())),
+    );
+    for error in &errors {
+        let summary = match error {
+            ExemptionError::BadKey { key, .. } => {
+                format!("exempt_budgets: {key:?} is not namespace/name")
+            }
+            ExemptionError::EmptyReason { key } => {
+                format!("exempt_budgets: the reason for {key} is empty")
+            }
+        };
+        diags.error_at(
+            AttrPath::attr("exempt_budgets").key(error.key()),
+            summary,
+            format!("{error}."),
+        );
+    }
+    errors.is_empty().then_some(exemptions)
 }
 
 /// Reads every manifest string; each error names its entry, document and object.
@@ -339,7 +384,7 @@ fn fail_on_code(report: &Report, index: usize, code: BudgetFinding, diags: &mut 
     let offenders: Vec<&BudgetReport> = report
         .budgets
         .iter()
-        .filter(|b| b.findings.contains(&code))
+        .filter(|b| b.exempt.is_none() && b.findings.contains(&code))
         .collect();
     if offenders.is_empty() {
         return;
@@ -393,6 +438,7 @@ fn budget_value(b: &BudgetReport) -> Value {
         ("desired_healthy", Value::number(b.desired_healthy)),
         ("disruptions_allowed", Value::number(b.disruptions_allowed)),
         ("blocks_drain", Value::Bool(b.blocks_drain)),
+        ("exempt", opt_string(b.exempt.as_deref())),
         (
             "findings",
             Value::List(b.findings.iter().map(|f| Value::string(f.code())).collect()),

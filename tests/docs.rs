@@ -265,53 +265,89 @@ fn the_readme_lists_exactly_the_cluster_role_the_provider_needs() {
     assert!(readme.contains(&role), "README.md must contain:\n{role}");
 }
 
-const CODES_START: &str = "<!-- finding codes: generated from kured_core::policy::FindingKind -->";
-const CODES_END: &str = "<!-- end of finding codes -->";
+/// A block of a hand-written page that is generated from the code, between two markers.
+struct GeneratedBlock {
+    page: PathBuf,
+    start: &'static str,
+    end: &'static str,
+    table: String,
+}
 
-/// The resource page's table of finding codes, from the kinds themselves.
-fn finding_codes_table() -> String {
+/// The finding code tables: the policy's kinds and the budgets' findings.
+fn generated_blocks() -> Vec<GeneratedBlock> {
+    use kured_core::pdb::BudgetFinding;
     use kured_core::policy::{FindingKind, Severity};
-    let mut out = format!("{CODES_START}\n| code | severity | meaning |\n| --- | --- | --- |\n");
+    let mut policy = "| code | severity | meaning |\n| --- | --- | --- |\n".to_string();
     for kind in FindingKind::ALL {
         let severity = match kind.severity() {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        out.push_str(&format!(
+        policy.push_str(&format!(
             "| `{}` | {severity} | {} |\n",
             kind.code(),
             kind.meaning()
         ));
     }
-    out.push_str(CODES_END);
-    out
+    let mut budgets = "| code | meaning |\n| --- | --- |\n".to_string();
+    for finding in BudgetFinding::ALL {
+        budgets.push_str(&format!(
+            "| `{}` | {} |\n",
+            finding.code(),
+            finding.description()
+        ));
+    }
+    vec![
+        GeneratedBlock {
+            page: docs_dir().join("resources").join("gated_reboot_policy.md"),
+            start: "<!-- finding codes: generated from kured_core::policy::FindingKind -->",
+            end: "<!-- end of finding codes -->",
+            table: policy,
+        },
+        GeneratedBlock {
+            page: docs_dir().join("data-sources").join("pdb_coverage.md"),
+            start: "<!-- budget finding codes: generated from kured_core::pdb::BudgetFinding -->",
+            end: "<!-- end of budget finding codes -->",
+            table: budgets,
+        },
+    ]
 }
 
 #[test]
-fn the_policy_page_lists_every_finding_code() {
+fn the_finding_code_tables_match_the_code() {
     let _pages = PAGES
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let path = docs_dir().join("resources").join("gated_reboot_policy.md");
-    let text = std::fs::read_to_string(&path).expect("the page is readable");
-    let (Some(start), Some(end)) = (text.find(CODES_START), text.find(CODES_END)) else {
-        panic!("{} has no finding codes block", path.display());
-    };
-    let current = &text[start..end + CODES_END.len()];
-    let generated = finding_codes_table();
-    if current != generated {
-        if std::env::var_os("UPDATE_DOCS").is_some() {
+    let update = std::env::var_os("UPDATE_DOCS").is_some();
+    let mut drift = Vec::new();
+    for block in generated_blocks() {
+        let text = std::fs::read_to_string(&block.page).expect("the page is readable");
+        let (Some(start), Some(end)) = (text.find(block.start), text.find(block.end)) else {
+            drift.push(format!(
+                "{} has no `{}` block",
+                block.page.display(),
+                block.start
+            ));
+            continue;
+        };
+        let generated = format!("{}\n{}{}", block.start, block.table, block.end);
+        let current = &text[start..end + block.end.len()];
+        if current == generated {
+            continue;
+        }
+        if update {
             let updated = format!(
                 "{}{generated}{}",
                 &text[..start],
-                &text[end + CODES_END.len()..]
+                &text[end + block.end.len()..]
             );
-            std::fs::write(&path, updated).expect("docs are writable");
+            std::fs::write(&block.page, updated).expect("docs are writable");
         } else {
-            panic!(
-                "{}: the finding codes differ from FindingKind (run UPDATE_DOCS=1 cargo test --test docs)",
-                path.display()
-            );
+            drift.push(format!(
+                "{}: the finding codes differ from the code (run UPDATE_DOCS=1 cargo test --test docs)",
+                block.page.display()
+            ));
         }
     }
+    assert!(drift.is_empty(), "{}", drift.join("\n"));
 }

@@ -55,6 +55,8 @@ pub struct BudgetReport {
     pub blocks_drain: bool,
     /// Findings, in the order of [`BudgetFinding::ALL`].
     pub findings: Vec<BudgetFinding>,
+    /// Why the budget is exempted from checks, when it is (see [`super::exempt`]).
+    pub exempt: Option<String>,
     /// Controllers of matched pods that the inventory does not contain (`Kind ns/name`).
     /// Their scale is estimated as the number of their matched pods; the real controller
     /// would use the object's scale, or fail and allow nothing.
@@ -66,7 +68,8 @@ pub struct BudgetReport {
 pub struct Report {
     /// One entry per budget.
     pub budgets: Vec<BudgetReport>,
-    /// `ns/name` of the budgets with `blocks_drain`.
+    /// `ns/name` of the budgets with `blocks_drain`, less the exempted ones once
+    /// [`super::exempt::Exemptions::apply`] has run.
     pub drain_blockers: Vec<String>,
     /// `ns/name` of the budgets that match no pod.
     pub orphaned_budgets: Vec<String>,
@@ -630,6 +633,7 @@ pub fn coverage(inventory: &Inventory, options: &Options) -> Report {
             disruptions_allowed: allowed,
             blocks_drain,
             findings,
+            exempt: None,
             unresolved_controllers,
         });
     }

@@ -48,16 +48,18 @@ impl BudgetFinding {
     /// What the finding says about the budget, in a few words.
     pub const fn description(self) -> &'static str {
         match self {
-            BudgetFinding::NoMatchingPods => "selects no pod",
+            BudgetFinding::NoMatchingPods => "selects no pod, so it protects nothing",
             BudgetFinding::DrainDeadlock => {
-                "allows no eviction even with every pod healthy, so no drain of its nodes finishes"
+                "allows no eviction even with every pod healthy (one replica with `minAvailable: 1`, `maxUnavailable: 0`, `minAvailable: 100%`), so no drain of its nodes finishes"
             }
             BudgetFinding::MultipleBudgets => {
-                "shares a pod with another budget, which the eviction API refuses outright"
+                "shares a pod with another budget; the eviction API refuses such a pod, so no drain of its node finishes"
             }
-            BudgetFinding::CurrentlyBlocking => "allows no eviction right now",
+            BudgetFinding::CurrentlyBlocking => {
+                "allows no eviction right now (pods unready or missing)"
+            }
             BudgetFinding::UnhealthyPodsBlock => {
-                "keeps unready pods from being evicted while it is short of healthy pods"
+                "keeps unready pods from being evicted while it is short of healthy pods and `unhealthyPodEvictionPolicy` is not `AlwaysAllow`"
             }
         }
     }
