@@ -18,6 +18,7 @@ use serde_json::{Map, Value as Json};
 use crate::base::node_path as gopath;
 use crate::base::version::{Version, VersionError};
 use crate::base::yaml::parse_documents;
+use crate::chart::provenance::ValuesProvenance;
 use crate::chart::values::{ValuesError, describe, merge_values};
 use crate::k8s::container::{Container, EnvVar, PodTemplate, Volume, VolumeMount, VolumeSource};
 
@@ -142,6 +143,8 @@ pub struct RenderedKured {
     pub template: PodTemplate,
     /// Things the user should know that do not stop rendering.
     pub warnings: Vec<String>,
+    /// Which values entry wrote which key.
+    pub provenance: ValuesProvenance,
 }
 
 /// Why the chart could not be rendered.
@@ -248,6 +251,7 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
     } = resolve_release(chart_version)?;
     let merged = merge_values(template, &request.values)?;
     warnings.extend(merged.warnings);
+    let provenance = merged.provenance;
     let values = match merged.values {
         Json::Object(map) => map,
         _ => Map::new(),
@@ -286,6 +290,7 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
             volumes,
         },
         warnings: r.warnings,
+        provenance,
     })
 }
 

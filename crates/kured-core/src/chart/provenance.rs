@@ -7,42 +7,99 @@
 //! (or replaces a map above it) wins, so the entry at fault is the last one that writes
 //! one of those keys.
 
-use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value as Json};
 
 use super::configuration_key;
 use crate::base::version::Version;
 use crate::base::yaml::parse_documents;
 use crate::kured::flags::FlagSource;
 
-/// The user's values entries, parsed once for provenance queries.
-#[derive(Clone, Debug, Default)]
+/// The maps whose keys are tracked one by one; any other key is tracked as a whole.
+const TRACKED_MAPS: [&str; 2] = ["configuration", "extraArgs"];
+
+/// What one values entry writes under a tracked map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Under {
+    /// Something other than a map (null included): the whole subtree is replaced.
+    Replaced,
+    /// A map with these keys.
+    Keys(BTreeSet<String>),
+}
+
+/// What one values entry writes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Writes {
+    /// Every top-level key.
+    top: BTreeSet<String>,
+    /// For the tracked maps, what is written under them.
+    under: BTreeMap<String, Under>,
+}
+
+/// Which keys each of the user's values entries writes, recorded while Helm's merge
+/// reads them (see [`super::values::merge_values`]), so no entry is parsed twice.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ValuesProvenance {
-    /// Each entry's documents, in the order Helm applies them.
-    entries: Vec<Vec<Json>>,
+    entries: Vec<Writes>,
 }
 
 impl ValuesProvenance {
-    /// Parses the entries; an entry that does not parse contributes nothing (rendering
-    /// has already refused it).
+    /// Parses the entries and records them; an entry that does not parse records
+    /// nothing. Rendering records them as it merges; this is for callers without a render.
     pub fn new(values: &[String]) -> Self {
-        ValuesProvenance {
-            entries: values
-                .iter()
-                .map(|entry| parse_documents(entry).unwrap_or_default())
-                .collect(),
+        let mut provenance = ValuesProvenance::default();
+        for (index, entry) in values.iter().enumerate() {
+            for document in parse_documents(entry).unwrap_or_default() {
+                if let Json::Object(map) = &document {
+                    provenance.record(index, map);
+                }
+            }
+        }
+        provenance
+    }
+
+    /// Records one document of entry `index`.
+    pub(crate) fn record(&mut self, index: usize, document: &Map<String, Json>) {
+        if self.entries.len() <= index {
+            self.entries.resize_with(index + 1, Writes::default);
+        }
+        let writes = &mut self.entries[index];
+        for (key, value) in document {
+            writes.top.insert(key.clone());
+            if !TRACKED_MAPS.contains(&key.as_str()) {
+                continue;
+            }
+            let under = match value {
+                Json::Object(map) => Under::Keys(map.keys().cloned().collect()),
+                _ => Under::Replaced,
+            };
+            match (writes.under.get_mut(key), under) {
+                (Some(Under::Keys(known)), Under::Keys(more)) => known.extend(more),
+                (Some(Under::Replaced), _) => {}
+                (_, under) => {
+                    writes.under.insert(key.clone(), under);
+                }
+            }
         }
     }
 
-    /// The index of the last entry that writes `key` (dotted, such as
-    /// `configuration.drainTimeout`), or replaces or removes a map above it.
+    /// The index of the last entry that writes `key`: a top-level key (`extraEnvVars`),
+    /// or a key under `configuration` or `extraArgs` (`configuration.drainTimeout`),
+    /// which replacing or removing that map writes too.
     pub fn last_writer(&self, key: &str) -> Option<usize> {
-        let path: Vec<&str> = key.split('.').collect();
+        let (top, rest) = match key.split_once('.') {
+            Some((top, rest)) => (top, Some(rest)),
+            None => (key, None),
+        };
         self.entries
             .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, documents)| documents.iter().any(|doc| writes(doc, &path)))
-            .map(|(index, _)| index)
+            .rposition(|writes| match (rest, writes.under.get(top)) {
+                (None, _) => writes.top.contains(top),
+                (Some(_), Some(Under::Replaced)) => true,
+                (Some(rest), Some(Under::Keys(keys))) => keys.contains(rest),
+                (Some(_), None) => false,
+            })
     }
 
     /// The entry that sets kured's `--flag` (name without dashes) as it was read: from
@@ -61,24 +118,6 @@ impl ValuesProvenance {
         }
         keys.iter().filter_map(|key| self.last_writer(key)).max()
     }
-}
-
-/// Whether one document writes the key at `path`: sets it, or sets something other than
-/// a map (null included) at a parent, which replaces the whole subtree.
-fn writes(document: &Json, path: &[&str]) -> bool {
-    let mut node = document;
-    for (depth, segment) in path.iter().enumerate() {
-        let Json::Object(map) = node else {
-            // A scalar at a parent written by this document replaces the subtree, but
-            // only when this document itself wrote that parent (depth > 0 means it did).
-            return depth > 0;
-        };
-        match map.get(*segment) {
-            None => return false,
-            Some(child) => node = child,
-        }
-    }
-    true
 }
 
 #[cfg(test)]

@@ -111,7 +111,7 @@ pub fn analyse_kured(
     aliases: &HostPathAliases,
 ) -> Result<KuredAnalysis, Finding> {
     let mut warnings = Vec::new();
-    let (template, app_version, modelled_chart) = match &input.source {
+    let (template, app_version, modelled_chart, provenance) = match &input.source {
         KuredSource::Chart {
             chart_version,
             values,
@@ -126,10 +126,12 @@ pub fn analyse_kured(
             };
             let rendered = chart::render_kured(&request).map_err(chart_finding)?;
             for note in &rendered.warnings {
+                // The note's first clause is its gist; the whole note is the detail.
+                let gist = note.split(';').next().unwrap_or(note);
                 warnings.push(Finding::new(
                     FindingKind::ChartNote,
                     Field::Kured(KuredField::Values(None)),
-                    format!("kured chart {}: {note}", rendered.modelled_as),
+                    format!("kured chart {}: {gist}", rendered.modelled_as),
                     note.clone(),
                 ));
             }
@@ -137,6 +139,7 @@ pub fn analyse_kured(
                 rendered.template,
                 rendered.app_version,
                 Some(rendered.modelled_as),
+                Some(rendered.provenance),
             )
         }
         KuredSource::Manifest { text } => {
@@ -172,7 +175,7 @@ pub fn analyse_kured(
                     )),
                 );
             }
-            (parsed.template, app_version, None)
+            (parsed.template, app_version, None, None)
         }
     };
 
@@ -187,9 +190,9 @@ pub fn analyse_kured(
                 ),
             })?;
     let settings = read_settings(&template, &input.container, app_version);
-    let sources = match (&input.source, modelled_chart) {
-        (KuredSource::Chart { values, .. }, Some(chart)) => {
-            SettingSources::chart(values, chart, settings.as_ref())
+    let sources = match (provenance, modelled_chart) {
+        (Some(provenance), Some(chart)) => {
+            SettingSources::chart(&provenance, chart, settings.as_ref())
         }
         _ => SettingSources::Manifest,
     };

@@ -43,8 +43,11 @@ pub enum SettingSources {
 
 impl SettingSources {
     /// Chart mode: finds, for each flag as kured read it, the values entry that set it.
-    pub fn chart(values: &[String], chart: Version, settings: Option<&KuredSettings>) -> Self {
-        let provenance = ValuesProvenance::new(values);
+    pub fn chart(
+        provenance: &ValuesProvenance,
+        chart: Version,
+        settings: Option<&KuredSettings>,
+    ) -> Self {
         let entries = settings
             .map(|settings| {
                 Flag::ALL
@@ -142,7 +145,8 @@ mod tests {
         .map(|v| v.to_string())
         .collect();
         let read = settings(&["--drain-timeout=30m"], &[("KURED_PERIOD", Some("2h"))]);
-        let sources = SettingSources::chart(&values, Version::new(5, 11, 0), Some(&read));
+        let provenance = ValuesProvenance::new(&values);
+        let sources = SettingSources::chart(&provenance, Version::new(5, 11, 0), Some(&read));
         assert_eq!(
             sources.field(Flag::DrainTimeout),
             KuredField::Values(Some(1))
@@ -155,7 +159,7 @@ mod tests {
             sources.setting(Flag::DrainTimeout),
             "configuration.drainTimeout"
         );
-        let old = SettingSources::chart(&values, Version::new(5, 1, 0), Some(&read));
+        let old = SettingSources::chart(&provenance, Version::new(5, 1, 0), Some(&read));
         assert_eq!(old.setting(Flag::Concurrency), "extraArgs.concurrency");
     }
 
