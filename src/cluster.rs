@@ -20,7 +20,7 @@ use tokio::sync::OnceCell;
 
 pub use config::KubeEnvironment;
 pub use error::{CLUSTER_ROLE_HINT, ClusterError};
-pub use kinds::{ListKind, PolicyRule, REQUIRED_RULES, required_cluster_role_yaml, rules_allow};
+pub use kinds::{ListKind, PolicyRule, REQUIRED_RULES, required_cluster_role_yaml};
 
 /// Default for [`ClusterSettings::request_timeout`].
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

@@ -3,6 +3,7 @@
 //! state.
 
 use crate::ProviderState;
+use crate::findings;
 use crate::inputs::{self, GateModel, KuredModel};
 use crate::live;
 use crate::validators;
@@ -24,7 +25,7 @@ tfplugin::model! {
         pub upstream_sentinel_host_path: Attr<String> => Spec::optional_computed("The ungated node file that package managers write (kured's own default). kured watching it bypasses the gate and is an error. Defaults to `/var/run/reboot-required`."),
         pub kured: Attr<KuredModel> => Spec::required(inputs::KURED_DESCRIPTION),
         pub gate: Attr<GateModel> => Spec::required(inputs::GATE_DESCRIPTION),
-        pub known_drain_blockers: Attr<Vec<String>> => Spec::optional("PodDisruptionBudgets (`namespace/name`) known to block every drain, e.g. `data.kured_pdb_coverage.all.drain_blockers`. With kured's drain timeout unbounded and this list non-empty, the plan fails."),
+        pub known_drain_blockers: Attr<Vec<String>> => Spec::optional("PodDisruptionBudgets (`namespace/name`) known to block every drain, e.g. `data.kured_pdb_coverage.all.drain_blockers`. When the list is not empty the plan fails whatever kured's drain timeout: with none the drain hangs and kured holds its lock, with one the nodes that run their pods never reboot. Only `forceReboot` with a drain timeout passes, with a warning naming the budgets it violates."),
         pub kured_sentinel_host_path: Attr<String> => Spec::computed("The node file kured watches; null when kured uses a sentinel command or its sentinel cannot be known."),
         pub gate_sentinel_host_path: Attr<String> => Spec::computed("The node file the gate writes."),
         pub kured_sentinel_chain: Attr<Vec<String>> => Spec::computed("How kured's sentinel was derived, one step per entry: version, flags and environment, volume mount, hostPath, node path."),
@@ -32,7 +33,7 @@ tfplugin::model! {
         pub kured_app_version: Attr<String> => Spec::computed("The kured version the checks assumed; null when it cannot be read (the newest behaviour is assumed)."),
         pub reboot_window: Attr<String> => Spec::computed("kured's reboot window on one line: days, start, end and time zone."),
         pub drain_timeout: Attr<String> => Spec::computed("kured's drain timeout as a Go duration; `0s` means a drain may wait forever."),
-        pub warnings: Attr<Vec<String>> => Spec::computed("What could not be checked or deserves attention; each is also shown as a warning."),
+        pub warnings: Attr<Vec<String>> => Spec::computed("What could not be checked or deserves attention, each as `[code] summary: detail`; each is also shown as a warning."),
         pub recommended_values: Attr<String> => Spec::computed("Chart values (YAML) that make this chart version's kured watch `sentinel_host_path`, or the gate's node file; null without a chart version."),
     }
 }
@@ -41,7 +42,7 @@ fn schema() -> Schema {
     Schema::new(
         0,
         Block::new(
-            "A gated reboot policy: kured reboots a node only when the file the gate writes exists. The plan fails when kured and the gate resolve to different node files, when kured watches the ungated sentinel, or when kured would not start, never open its window, or hang on a drain.",
+            "A gated reboot policy: kured reboots a node only when the file the gate writes exists. The plan fails when kured and the gate resolve to different node files, when kured watches the ungated sentinel, or when kured would not start, never open its window, or never finish the drain of a node that runs pods of a known drain blocker.",
             GatedRebootPolicyModel::attributes(),
         ),
     )
@@ -66,8 +67,8 @@ impl GatedRebootPolicyModel {
             report
                 .findings
                 .iter()
-                .filter(|f| f.severity == policy::Severity::Warning)
-                .map(|f| format!("{}: {}", f.summary, f.detail))
+                .filter(|f| f.severity() == policy::Severity::Warning)
+                .map(findings::warning_line)
                 .collect(),
         );
         self.recommended_values = report.recommended_values.clone().into();
@@ -152,7 +153,7 @@ async fn evaluate(
         (Ok(k), Ok(g)) => (k, g),
         (k, g) => {
             let findings: Vec<_> = [k.err(), g.err()].into_iter().flatten().collect();
-            inputs::report(&findings, origins, diags);
+            findings::report(&findings, origins, diags);
             return None;
         }
     };
@@ -223,7 +224,7 @@ impl Resource<ProviderState> for GatedRebootPolicy {
             _ => Attr::Unknown,
         };
         if let Outcome::Checked(evaluated) = outcome {
-            inputs::report(&evaluated.report.findings, evaluated.origins, diags);
+            findings::report(&evaluated.report.findings, evaluated.origins, diags);
             if evaluated.report.has_errors() {
                 return None;
             }
@@ -260,10 +261,10 @@ impl Resource<ProviderState> for GatedRebootPolicy {
             .report
             .findings
             .iter()
-            .filter(|f| f.severity == policy::Severity::Error || !warned_at_plan)
+            .filter(|f| f.severity() == policy::Severity::Error || !warned_at_plan)
             .cloned()
             .collect();
-        inputs::report(&findings, evaluated.origins, diags);
+        findings::report(&findings, evaluated.origins, diags);
         if evaluated.report.has_errors() {
             return None;
         }

@@ -6,9 +6,7 @@
 use kured_core::chart::NEWEST_SUPPORTED;
 use kured_core::chart::releases::supported_range;
 use kured_core::k8s::mounts::DeclaredMount;
-use kured_core::policy::{
-    Field, Finding, GateField, GateInput, GateSource, KuredField, KuredInput, KuredSource, Severity,
-};
+use kured_core::policy::{GateInput, GateSource, KuredInput, KuredSource};
 use tfplugin::diag::{AttrPath, Diagnostics};
 use tfplugin::model::{Attr, Invalid, Spec};
 
@@ -333,48 +331,4 @@ pub fn gate_input(
 pub struct Origins {
     pub kured_live: bool,
     pub gate_live: bool,
-}
-
-/// The attribute path of a finding's field.
-pub fn field_path(field: Field, origins: Origins) -> AttrPath {
-    match field {
-        Field::SentinelHostPath => AttrPath::attr("sentinel_host_path"),
-        Field::UpstreamSentinelHostPath => AttrPath::attr("upstream_sentinel_host_path"),
-        Field::KnownDrainBlockers => AttrPath::attr("known_drain_blockers"),
-        Field::Kured(f) => {
-            let kured = AttrPath::attr("kured");
-            match f {
-                KuredField::Whole => kured,
-                KuredField::ChartVersion => kured.then("chart_version"),
-                KuredField::Values(None) => kured.then("values"),
-                KuredField::Values(Some(i)) => kured.then("values").index(i),
-                KuredField::ImageTag => kured.then("image_tag"),
-                KuredField::Manifest if origins.kured_live => kured.then("name"),
-                KuredField::Manifest => kured.then("daemonset_manifest"),
-                KuredField::Container => kured.then("container"),
-            }
-        }
-        Field::Gate(f) => {
-            let gate = AttrPath::attr("gate");
-            match f {
-                GateField::Whole => gate,
-                GateField::SentinelPath => gate.then("sentinel_path"),
-                GateField::ReadOnly => gate.then("read_only"),
-                GateField::Manifest if origins.gate_live => gate.then("name"),
-                GateField::Manifest => gate.then("daemonset_manifest"),
-                GateField::Container => gate.then("container"),
-            }
-        }
-    }
-}
-
-/// Adds findings to the diagnostics, each on its attribute.
-pub fn report(findings: &[Finding], origins: Origins, diags: &mut Diagnostics) {
-    for f in findings {
-        let path = field_path(f.field, origins);
-        match f.severity {
-            Severity::Error => diags.error_at(path, f.summary.clone(), f.detail.clone()),
-            Severity::Warning => diags.warning_at(path, f.summary.clone(), f.detail.clone()),
-        }
-    }
 }

@@ -11,9 +11,11 @@
 //!   from the cluster;
 //! - `validators`: checks of argument values that several adapters make (which way an
 //!   object is described, Kubernetes names, durations), each on the attribute at fault;
+//! - `findings`: policy findings as diagnostics on the attribute at fault, with their code;
 //! - [`cluster`]: read-only access to a live cluster through `kube`.
 
 pub mod cluster;
+mod findings;
 mod functions;
 mod gated_reboot_policy;
 mod inputs;

@@ -2,17 +2,14 @@
 //! from manifests or from the live cluster. It reports; it fails only on input it cannot
 //! read, on a cluster it cannot read, or on the finding codes listed in `fail_on`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ProviderState;
 use crate::cluster::{Cluster, ClusterError, ListKind, required_cluster_role_yaml};
 use crate::validators;
-use kured_core::pdb::coverage::{
-    CURRENTLY_BLOCKING, DRAIN_DEADLOCK, MULTIPLE_BUDGETS, NO_MATCHING_PODS, UNHEALTHY_PODS_BLOCK,
-};
 use kured_core::pdb::{
-    BudgetReport, FINDING_CODES, Inventory, InventoryError, ManifestError, Options, Report,
-    coverage,
+    BudgetFinding, BudgetReport, ExemptionError, Exemptions, Inventory, InventoryError,
+    ManifestError, Options, Report, coverage,
 };
 use tfplugin::api::DataSource;
 use tfplugin::diag::{AttrPath, Diagnostics};
@@ -31,9 +28,10 @@ tfplugin::model! {
     pub struct PdbCoverageModel<'v> {
         pub manifests: Attr<Strings<'v>> => Spec::optional("Kubernetes objects as YAML or JSON strings: multi-document YAML, or a `kind: List` as `kubectl get -o yaml` prints it. When set, no cluster is contacted. Without Pods, each Deployment, StatefulSet, ReplicaSet and ReplicationController stands for `replicas` healthy pods, so a stack can audit what it is about to create."),
         pub namespaces: Attr<Strings<'v>> => Spec::optional("Only look at these namespaces. Defaults to all; in live mode the provider then lists each namespace instead of the whole cluster."),
-        pub fail_on: Attr<Strings<'v>> => Spec::optional("Finding codes that fail the read, naming every budget that has one: `no-matching-pods`, `drain-deadlock`, `multiple-budgets`, `currently-blocking`, `unhealthy-pods-block`."),
+        pub fail_on: Attr<Strings<'v>> => Spec::optional(format!("Finding codes that fail the read, naming every budget that has one (exempted budgets excepted): {}.", BudgetFinding::codes_list())),
+        pub exempt_budgets: Attr<BTreeMap<String, Attr<&'v str>>> => Spec::optional("Budgets that something resolves during a drain, as `namespace/name` = the reason (not empty), for example CloudNativePG's `<cluster>-primary` budget, whose primary the operator switches over to another node when its node is cordoned. An exempted budget is reported with its reason in `budgets[*].exempt`, is left out of `drain_blockers` and no longer fails `fail_on`. A key that matches no budget read is a warning."),
         pub budgets: Attr<Vec<BudgetModel>> => Spec::computed("One entry per PodDisruptionBudget, ordered by namespace and name."),
-        pub drain_blockers: Attr<Vec<String>> => Spec::computed("`namespace/name` of the budgets with `blocks_drain`: pass them to `kured_gated_reboot_policy.known_drain_blockers`."),
+        pub drain_blockers: Attr<Vec<String>> => Spec::computed("`namespace/name` of the budgets with `blocks_drain`, less those in `exempt_budgets`: pass them to `kured_gated_reboot_policy.known_drain_blockers`."),
         pub orphaned_budgets: Attr<Vec<String>> => Spec::computed("`namespace/name` of the budgets that select no pod."),
         pub multiply_covered_pods: Attr<Vec<String>> => Spec::computed("`namespace/pod: budget, budget` for each pod that more than one budget selects; the eviction API refuses such pods."),
         pub unprotected_workloads: Attr<Vec<String>> => Spec::computed("`Kind namespace/name` of the Deployments and StatefulSets with at least 2 replicas that no budget selects."),
@@ -54,7 +52,8 @@ tfplugin::model! {
         pub desired_healthy: Attr<u64> => Spec::computed("Healthy pods the budget insists on (`status.desiredHealthy`)."),
         pub disruptions_allowed: Attr<u64> => Spec::computed("Evictions the budget allows right now (`status.disruptionsAllowed`)."),
         pub blocks_drain: Attr<bool> => Spec::computed("Whether a drain of a node running one of its pods can never finish: the budget allows no eviction even with every pod healthy, or its pods are under another budget too."),
-        pub findings: Attr<Vec<String>> => Spec::computed("Finding codes, among `no-matching-pods`, `drain-deadlock`, `multiple-budgets`, `currently-blocking` and `unhealthy-pods-block`."),
+        pub findings: Attr<Vec<String>> => Spec::computed(format!("Finding codes, in this order: {}.", codes_described())),
+        pub exempt: Attr<String> => Spec::computed("The reason `exempt_budgets` gives for this budget; null when it is not exempted. An exempted budget keeps its numbers and findings but is left out of `drain_blockers` and `fail_on`."),
     }
 }
 
@@ -94,6 +93,7 @@ impl DataSource<ProviderState> for PdbCoverage {
         if let Some(args) = decode_object::<PdbCoverageModel>(config, diags) {
             let _ = namespaces(&args.namespaces, diags);
             let _ = fail_on(&args.fail_on, diags);
+            let _ = exempt_budgets(&args.exempt_budgets, diags);
         }
     }
 
@@ -106,6 +106,7 @@ impl DataSource<ProviderState> for PdbCoverage {
         let args: PdbCoverageModel = decode_object(&config, diags)?;
         let namespaces = namespaces(&args.namespaces, diags);
         let fail_on = fail_on(&args.fail_on, diags);
+        let exemptions = exempt_budgets(&args.exempt_budgets, diags);
         if diags.has_errors() {
             return None;
         }
@@ -123,8 +124,15 @@ impl DataSource<ProviderState> for PdbCoverage {
                 read_cluster(&state.cluster, namespaces.as_deref(), diags).await?
             }
         };
-        let report = coverage(&inventory, &Options { namespaces });
+        let mut report = coverage(&inventory, &Options { namespaces });
         drop(inventory);
+        for key in exemptions.unwrap_or_default().apply(&mut report) {
+            diags.warning_at(
+                AttrPath::attr(PdbCoverageModel::exempt_budgets).key(&key),
+                format!("{}: {key} matches no budget", PdbCoverageModel::exempt_budgets),
+                "No PodDisruptionBudget of that namespace and name was read (within `namespaces`, when set); the exemption has no effect. Remove it, or correct the key to the budget's namespace/name.",
+            );
+        }
         for (index, code) in fail_on.unwrap_or_default() {
             fail_on_code(&report, index, code, diags);
         }
@@ -168,18 +176,27 @@ fn namespaces(items: &Attr<Strings<'_>>, diags: &mut Diagnostics) -> Option<Opti
     ok.then_some(Some(out))
 }
 
+/// Every code with what it says about a budget, for the schema.
+fn codes_described() -> String {
+    BudgetFinding::ALL
+        .iter()
+        .map(|f| format!("`{}` ({})", f.code(), f.description()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The known codes of `fail_on` with their index, each code once.
 fn fail_on(
     items: &Attr<Strings<'_>>,
     diags: &mut Diagnostics,
-) -> Option<Vec<(usize, &'static str)>> {
+) -> Option<Vec<(usize, BudgetFinding)>> {
     let items = items.known()?;
     let mut ok = true;
-    let mut out: Vec<(usize, &'static str)> = Vec::new();
+    let mut out: Vec<(usize, BudgetFinding)> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let Attr::Known(code) = item else { continue };
-        match FINDING_CODES.iter().find(|c| **c == *code) {
-            Some(known) if out.iter().any(|(_, c)| c == known) => {}
+        match BudgetFinding::from_code(code) {
+            Some(known) if out.iter().any(|(_, c)| *c == known) => {}
             Some(known) => out.push((i, known)),
             None => {
                 diags.error_at(
@@ -191,7 +208,7 @@ fn fail_on(
                     format!(
                         "{} takes these codes: {}.",
                         PdbCoverageModel::fail_on,
-                        FINDING_CODES.join(", ")
+                        BudgetFinding::codes_list()
                     ),
                 );
                 ok = false;
@@ -199,6 +216,47 @@ fn fail_on(
         }
     }
     ok.then_some(out)
+}
+
+/// `exempt_budgets`, checked key by key. `None` when an entry is invalid (each is an
+/// error on its key) or still unknown.
+fn exempt_budgets(
+    entries: &Attr<BTreeMap<String, Attr<&str>>>,
+    diags: &mut Diagnostics,
+) -> Option<Exemptions> {
+    let entries = match entries {
+        Attr::Null => return Some(Exemptions::default()),
+        Attr::Unknown => return None,
+        Attr::Known(entries) => entries,
+    };
+    let mut known = Vec::with_capacity(entries.len());
+    for (key, reason) in entries {
+        match reason {
+            Attr::Known(reason) => known.push((key.as_str(), *reason)),
+            Attr::Null => known.push((key.as_str(), "")),
+            Attr::Unknown => return None,
+        }
+    }
+    let (exemptions, errors) = Exemptions::read(known);
+    let at = AttrPath::attr(PdbCoverageModel::exempt_budgets);
+    for error in &errors {
+        let summary = match error {
+            ExemptionError::BadKey { key, .. } => {
+                format!(
+                    "{}: {key:?} is not namespace/name",
+                    PdbCoverageModel::exempt_budgets
+                )
+            }
+            ExemptionError::EmptyReason { key } => {
+                format!(
+                    "{}: the reason for {key} is empty",
+                    PdbCoverageModel::exempt_budgets
+                )
+            }
+        };
+        diags.error_at(at.clone().key(error.key()), summary, format!("{error}."));
+    }
+    errors.is_empty().then_some(exemptions)
 }
 
 /// Reads every manifest string; each error names its entry, document and object.
@@ -317,11 +375,11 @@ fn report_cluster_error(kind: ListKind, err: &ClusterError, diags: &mut Diagnost
 }
 
 /// Fails the read when any budget has `code`, naming every such budget.
-fn fail_on_code(report: &Report, index: usize, code: &'static str, diags: &mut Diagnostics) {
+fn fail_on_code(report: &Report, index: usize, code: BudgetFinding, diags: &mut Diagnostics) {
     let offenders: Vec<&BudgetReport> = report
         .budgets
         .iter()
-        .filter(|b| b.findings.contains(&code))
+        .filter(|b| b.exempt.is_none() && b.findings.contains(&code))
         .collect();
     if offenders.is_empty() {
         return;
@@ -333,13 +391,13 @@ fn fail_on_code(report: &Report, index: usize, code: &'static str, diags: &mut D
     let plural = if offenders.len() == 1 { "" } else { "s" };
     let lines: Vec<String> = offenders.iter().map(|b| describe(b)).collect();
     diags.error_at(
-        AttrPath::attr("fail_on").index(index),
+        AttrPath::attr(PdbCoverageModel::fail_on).index(index),
         format!(
             "{} PodDisruptionBudget{plural} with finding {code}: {}",
             offenders.len(),
             names.join(", ")
         ),
-        format!("{}\n\n{}", lines.join("\n"), advice(code)),
+        format!("{}\n\n{}", lines.join("\n"), code.advice()),
     );
 }
 
@@ -362,28 +420,6 @@ fn describe(b: &BudgetReport) -> String {
     )
 }
 
-/// What a finding means for a drain, and what would make it go away.
-fn advice(code: &str) -> &'static str {
-    match code {
-        DRAIN_DEADLOCK => {
-            "Even with every pod healthy these budgets allow no eviction, so a drain of any node running their pods never finishes (and kured never reboots it without a drain timeout). Run more replicas than minAvailable, or use maxUnavailable: 1."
-        }
-        NO_MATCHING_PODS => {
-            "These budgets select no pod, so they protect nothing. Every label of the selector must be on the pods: fix the selector, or delete the budget."
-        }
-        MULTIPLE_BUDGETS => {
-            "A pod selected by more than one budget cannot be evicted at all: the eviction API refuses it. Make the selectors disjoint so that every pod has one budget."
-        }
-        CURRENTLY_BLOCKING => {
-            "These budgets allow no eviction right now because pods are unready or missing; a drain would wait until they recover. Bring the pods back to Ready, or lower minAvailable."
-        }
-        UNHEALTHY_PODS_BLOCK => {
-            "Unready pods under these budgets cannot be evicted while the budget is short of healthy pods. Set spec.unhealthyPodEvictionPolicy: AlwaysAllow."
-        }
-        _ => "",
-    }
-}
-
 fn budget_model(b: &BudgetReport) -> BudgetModel {
     BudgetModel {
         namespace: Attr::Known(b.namespace.clone()),
@@ -397,7 +433,8 @@ fn budget_model(b: &BudgetReport) -> BudgetModel {
         desired_healthy: Attr::Known(b.desired_healthy),
         disruptions_allowed: Attr::Known(b.disruptions_allowed),
         blocks_drain: Attr::Known(b.blocks_drain),
-        findings: Attr::Known(b.findings.iter().map(|f| f.to_string()).collect()),
+        findings: Attr::Known(b.findings.iter().map(|f| f.code().to_string()).collect()),
+        exempt: b.exempt.clone().into(),
     }
 }
 
@@ -451,7 +488,7 @@ mod tests {
         let d = diags.iter().next().expect("one error");
         assert_eq!(d.path, Some(AttrPath::attr("fail_on").index(1)));
         assert!(
-            d.detail.contains("no-matching-pods, drain-deadlock"),
+            d.detail.contains(&BudgetFinding::codes_list()),
             "{}",
             d.detail
         );
@@ -463,7 +500,7 @@ mod tests {
         let inventory = read_manifests(&[(0, SINGLE)], &mut diags).expect("valid manifests");
         let report = coverage(&inventory, &Options::default());
         assert_eq!(report.drain_blockers, vec!["shop/web"]);
-        fail_on_code(&report, 2, DRAIN_DEADLOCK, &mut diags);
+        fail_on_code(&report, 2, BudgetFinding::DrainDeadlock, &mut diags);
         let d = diags.iter().next().expect("one error");
         assert_eq!(d.path, Some(AttrPath::attr("fail_on").index(2)));
         assert!(d.summary.contains("shop/web"), "{}", d.summary);

@@ -2,6 +2,7 @@
 //! on the node. It reports and never judges; it fails only on input it cannot read.
 
 use crate::ProviderState;
+use crate::findings;
 use crate::inputs::{self, GateModel, KuredModel};
 use crate::live;
 use kured_core::policy;
@@ -79,7 +80,7 @@ impl DataSource<ProviderState> for SentinelPaths {
         let kured = match policy::analyse_kured(&resolved.kured, &state.aliases) {
             Ok(k) => k,
             Err(finding) => {
-                inputs::report(&[finding], origins, diags);
+                findings::report(&[finding], origins, diags);
                 return None;
             }
         };
@@ -90,7 +91,7 @@ impl DataSource<ProviderState> for SentinelPaths {
         {
             Ok(g) => g,
             Err(finding) => {
-                inputs::report(&[finding], origins, diags);
+                findings::report(&[finding], origins, diags);
                 return None;
             }
         };

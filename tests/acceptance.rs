@@ -6,6 +6,7 @@
 
 mod support;
 
+use support::diagnostics::{line_of, plan_json};
 use support::kured::{HEADER, example, stack};
 use support::terraform::Output;
 
@@ -43,7 +44,8 @@ fn the_broken_incident_fails_plan_naming_both_node_paths() {
         .assert_contains("kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required")
         .assert_contains("hostPath /sentinel")
         .assert_contains("hostPath /var/run")
-        .assert_contains("on main.tf line");
+        .assert_contains("on main.tf line")
+        .assert_contains("Finding code: sentinel-divergence");
 }
 
 #[test]
@@ -89,7 +91,7 @@ fn the_ungated_default_fails() {
     dir.plan()
         .assert_failure("kured on its default sentinel bypasses the gate")
         .assert_contains("kured watches the ungated sentinel /var/run/reboot-required")
-        .assert_contains("the gate is bypassed");
+        .assert_contains("Finding code: gate-bypassed");
 }
 
 #[test]
@@ -142,30 +144,14 @@ resource "terraform_data" "sentinel" {{
     let apply = dir.apply();
     apply
         .assert_failure("apply runs the check once the value is known")
-        .assert_contains("kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required");
+        .assert_contains("kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required")
+        .assert_contains("Finding code: sentinel-divergence");
     let list = dir.run(&["state", "list"]);
     assert!(
         !list.stdout.contains("kured_gated_reboot_policy.p"),
         "nothing stored: {}",
         list.stdout
     );
-}
-
-#[test]
-fn drain_blockers_fail_while_the_drain_timeout_is_unbounded() {
-    let values = "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n";
-    let dir = stack(&policy(
-        "known_drain_blockers = [\"apps/web\", \"db/postgres\"]",
-        values,
-    ));
-    dir.plan()
-        .assert_failure("blockers with an unbounded drain")
-        .assert_contains("apps/web, db/postgres")
-        .assert_contains("known_drain_blockers");
-    let dir = stack(&policy("", values));
-    dir.plan()
-        .assert_success("no blockers: only a warning")
-        .assert_contains("Warning: kured's drain timeout is unbounded");
 }
 
 fn assert_plan_error(body: &str, needles: &[&str]) -> Output {
@@ -186,59 +172,120 @@ fn each_bad_input_gets_its_error() {
                 "",
                 "configuration:\n  rebootSentinel: \"\"\n  drainTimeout: 5m\n",
             ),
-            vec!["hostPath \".\"", "not an absolute directory"],
+            vec!["hostPath \".\"", "Finding code: host-path-not-absolute"],
         ),
         (
             policy(
                 "",
                 "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 5m\n  startTime: \"25:00\"\n",
             ),
-            vec!["reboot window is invalid", "--start-time"],
+            vec!["Finding code: window-invalid", "--start-time"],
         ),
         (
             policy(
                 "",
                 "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 5m\n  timeZone: Mars/Olympus\n",
             ),
-            vec!["reboot window is invalid", "Mars/Olympus"],
+            vec!["Finding code: window-invalid", "Mars/Olympus"],
         ),
         (
             policy(
                 "",
                 "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: half an hour\n",
             ),
-            vec!["--drain-timeout is invalid"],
+            vec!["Finding code: flag-invalid", "--drain-timeout"],
         ),
         (
             policy(
                 "",
                 "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 5m\n  rebootDays: [mo, funday]\n",
             ),
-            vec!["reboot window is invalid", "funday"],
+            vec!["Finding code: window-invalid", "funday"],
         ),
         (
             policy("", "configuration: [unclosed\n"),
-            vec!["values[0] is not valid YAML", "YAML document 1, line"],
+            vec![
+                "Finding code: chart-values-invalid",
+                "values[0] is not valid YAML",
+                "YAML document 1, line",
+            ],
         ),
         (
             policy("", GOOD_VALUES).replace("5.11.0", "3.9.0"),
-            vec!["unsupported kured chart version", "4.0.0"],
+            vec!["Finding code: chart-version-unsupported", "4.0.0"],
         ),
         (
             policy("", GOOD_VALUES).replace(
                 "mount_path    = \"/host/var-run\"",
                 "mount_path    = \"/host/var-run\"\n    read_only     = true",
             ),
-            vec!["the gate's mount is read-only"],
+            vec!["Finding code: gate-read-only"],
         ),
         (
             policy("sentinel_host_path = \"/var/lib/gate/reboot\"", GOOD_VALUES),
-            vec!["not sentinel_host_path /var/lib/gate/reboot"],
+            vec![
+                "Finding code: kured-path-mismatch",
+                "Finding code: gate-path-mismatch",
+            ],
         ),
     ];
     for (body, needles) in cases {
         assert_plan_error(&body, &needles);
     }
+}
+
+#[test]
+fn flag_findings_land_on_the_values_entry_that_set_the_flag() {
+    let dir = stack(
+        r#"
+resource "kured_gated_reboot_policy" "p" {
+  kured = {
+    chart_version = "5.11.0"
+    values = [
+      "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n",
+      "configuration:\n  startTime: \"25:00\"\n",
+      yamlencode({ configuration = { timeZone = "europe/berlin", concurrency = "two" } }),
+    ]
+  }
+  gate = {
+    sentinel_path = "/host/var-run/gated-reboot-required"
+    host_path     = "/var/run"
+    mount_path    = "/host/var-run"
+  }
+}
+"#,
+    );
+    let plan = plan_json(&dir);
+    plan.output.assert_code(1, "invalid flags");
+    let start = line_of(&dir, "startTime");
+    let zone_and_concurrency = line_of(&dir, "yamlencode(");
+    let found: Vec<(&str, Option<u64>, bool)> = plan
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.code.as_deref().unwrap_or_default(),
+                d.line,
+                d.detail.contains("\n\nFix: set configuration."),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        // kured's own order: the window's zone, then its start; then the other flags.
+        [
+            ("window-invalid", Some(zone_and_concurrency), true),
+            ("window-invalid", Some(start), true),
+            ("flag-invalid", Some(zone_and_concurrency), true),
+        ],
+        "{:#?}",
+        plan.diagnostics
+    );
+    assert!(
+        plan.diagnostics[0]
+            .detail
+            .contains("Fix: set configuration.timeZone to Europe/Berlin.")
+    );
 }
 
 #[test]

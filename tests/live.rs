@@ -149,6 +149,7 @@ resource "kured_gated_reboot_policy" "p" {
         .plan()
         .assert_success("aligned live DaemonSets")
         .assert_contains("2 node(s) run kured but no ready gate pod")
+        .assert_contains("Finding code: nodes-without-gate")
         .assert_contains("node-2, node-3");
 }
 

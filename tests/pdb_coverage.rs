@@ -10,6 +10,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::diagnostics::{line_of, plan_json};
 use support::fake_apiserver::{FakeApiServer, Fault};
 use support::kured::{HEADER, example, live_stack, stack_with_files};
 use support::terraform::Output;
@@ -164,7 +165,7 @@ data "kured_pdb_coverage" "audit" {{
             "min_available": "1", "max_unavailable": null,
             "matched_pods": 1, "expected_pods": 1, "healthy_pods": 1,
             "desired_healthy": 1, "disruptions_allowed": 0,
-            "blocks_drain": true, "findings": ["drain-deadlock"]
+            "blocks_drain": true, "findings": ["drain-deadlock"], "exempt": null
         })
     );
     let api = budget(budgets, "shop", "api");
@@ -182,7 +183,7 @@ data "kured_pdb_coverage" "audit" {{
             "min_available": "1", "max_unavailable": null,
             "matched_pods": 2, "expected_pods": 2, "healthy_pods": 2,
             "desired_healthy": 1, "disruptions_allowed": 1,
-            "blocks_drain": false, "findings": []
+            "blocks_drain": false, "findings": [], "exempt": null
         })
     );
 }
@@ -243,7 +244,7 @@ data "kured_pdb_coverage" "audit" {
         .assert_failure("an unknown code")
         .assert_contains("fail_on[1]: unknown finding code \"deadlock\"")
         .assert_contains(
-            "no-matching-pods, drain-deadlock, multiple-budgets, currently-blocking, unhealthy-pods-block",
+            "`no-matching-pods`, `drain-deadlock`, `multiple-budgets`, `currently-blocking`, `unhealthy-pods-block`",
         );
 }
 
@@ -334,47 +335,170 @@ output "windows_blockers" { value = data.kured_pdb_coverage.windows.drain_blocke
     assert_eq!(strings(&out["windows_blockers"]["value"]), ["shop/cart"]);
 }
 
-#[test]
-fn drain_blockers_fail_the_policy_while_the_drain_timeout_is_unbounded() {
-    let dir = stack_with_files(
+/// `singles.yaml` (single-replica budgets) audited, and a policy fed its drain blockers
+/// with these extra coverage arguments and these kured values.
+fn audited_policy(coverage_args: &str, configuration: &str) -> String {
+    format!(
         r#"
-data "kured_pdb_coverage" "all" {
+data "kured_pdb_coverage" "audit" {{
   manifests = [file("singles.yaml")]
-}
+  {coverage_args}
+}}
 
-resource "kured_gated_reboot_policy" "nodes" {
-  known_drain_blockers = data.kured_pdb_coverage.all.drain_blockers
-  kured = {
+resource "kured_gated_reboot_policy" "nodes" {{
+  known_drain_blockers = data.kured_pdb_coverage.audit.drain_blockers
+  kured = {{
     chart_version = "5.11.0"
-    values        = [yamlencode({ configuration = { rebootSentinel = "/var/run/gated-reboot-required" } })]
-  }
-  gate = {
+    values        = [yamlencode({{ configuration = {{ rebootSentinel = "/var/run/gated-reboot-required"{configuration} }} }})]
+  }}
+  gate = {{
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
     sentinel_path = "/host/var-run/gated-reboot-required"
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn drain_blockers_fail_the_policy_unless_kured_forces_the_reboot() {
+    let singles = ["cart", "checkout"].map(single_replica).join("---\n");
+    let files = [("singles.yaml", singles.as_str())];
+    let cases = [
+        ("", false, "Finding code: drain-hangs"),
+        (
+            ", drainTimeout = \"30m\"",
+            false,
+            "Finding code: blocked-nodes-never-reboot",
+        ),
+        (
+            ", drainTimeout = \"30m\", forceReboot = true",
+            true,
+            "Finding code: forced-reboot-violates-budgets",
+        ),
+    ];
+    for (configuration, plans, code) in cases {
+        let dir = stack_with_files(&audited_policy("", configuration), &files);
+        let plan = dir.plan();
+        if plans {
+            plan.assert_success(configuration);
+        } else {
+            plan.assert_failure(configuration);
+        }
+        plan.assert_contains(code)
+            .assert_contains("shop/cart, shop/checkout");
+    }
+}
+
+#[test]
+fn exempted_budgets_leave_drain_blockers_and_fail_on_with_their_reason() {
+    let singles = ["cart", "checkout", "search"]
+        .map(single_replica)
+        .join("---\n");
+    let files = [("singles.yaml", singles.as_str())];
+    let exempt = r#"fail_on = ["drain-deadlock"]
+  exempt_budgets = {
+    "shop/cart"     = "the cart operator moves its leader before a drain"
+    "shop/checkout" = "the checkout operator moves its leader before a drain"
+  }"#;
+    let dir = stack_with_files(&audited_policy(exempt, ", drainTimeout = \"30m\""), &files);
+    dir.plan()
+        .assert_failure("search is still a deadlock")
+        .assert_contains("1 PodDisruptionBudget with finding drain-deadlock: shop/search")
+        .assert_not_contains("shop/cart")
+        .assert_not_contains("shop/checkout");
+
+    let all = exempt.replace(
+        "  }",
+        "    \"shop/search\"   = \"the search operator moves its leader before a drain\"\n  }",
+    );
+    let dir = stack_with_files(
+        &format!(
+            "{}\n{OUTPUTS}",
+            audited_policy(&all, ", drainTimeout = \"30m\"")
+        ),
+        &files,
+    );
+    dir.apply()
+        .assert_success("every blocker exempted: no fail_on, no drain rule");
+    let out = dir.output_json();
+    assert_eq!(strings(&out["drain_blockers"]["value"]), Vec::<&str>::new());
+    let cart = budget(&out["budgets"]["value"], "shop", "cart");
+    assert_eq!(
+        cart["exempt"],
+        "the cart operator moves its leader before a drain"
+    );
+    assert_eq!(cart["findings"], json!(["drain-deadlock"]));
+    assert_eq!(cart["blocks_drain"], true);
+}
+
+#[test]
+fn exemption_keys_and_reasons_are_checked_on_their_key() {
+    let dir = stack_with_files(
+        r#"
+data "kured_pdb_coverage" "audit" {
+  manifests = [file("singles.yaml")]
+  exempt_budgets = {
+    "cart"          = "no namespace"
+    "shop/checkout" = ""
+    "shop/gone"     = "an old budget"
   }
 }
 "#,
-        &[(
-            "singles.yaml",
-            &["cart", "checkout"].map(single_replica).join("---\n"),
-        )],
+        &[("singles.yaml", &single_replica("checkout"))],
     );
-    dir.plan()
-        .assert_failure("blocking budgets with no drain timeout")
-        .assert_contains("kured's drain timeout is unbounded and these budgets block every drain")
-        .assert_contains("shop/cart, shop/checkout");
+    let plan = plan_json(&dir);
+    plan.output.assert_code(1, "a bad key and an empty reason");
+    let found: Vec<(&str, &str, Option<u64>)> = plan
+        .diagnostics
+        .iter()
+        .map(|d| (d.severity.as_str(), d.summary.as_str(), d.line))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "error",
+                "exempt_budgets: \"cart\" is not namespace/name",
+                Some(line_of(&dir, "\"cart\""))
+            ),
+            (
+                "error",
+                "exempt_budgets: the reason for shop/checkout is empty",
+                Some(line_of(&dir, "\"shop/checkout\""))
+            ),
+        ],
+        "{:#?}",
+        plan.diagnostics
+    );
 
-    // With a drain timeout the same budgets only delay a reboot.
     let main = std::fs::read_to_string(dir.path().join("main.tf")).expect("main.tf");
     dir.write(
         "main.tf",
-        &main.replace(
-            "rebootSentinel = \"/var/run/gated-reboot-required\"",
-            "rebootSentinel = \"/var/run/gated-reboot-required\", drainTimeout = \"30m\"",
-        ),
+        &main
+            .replace("    \"cart\"          = \"no namespace\"\n", "")
+            .replace(
+                "\"shop/checkout\" = \"\"",
+                "\"shop/checkout\" = \"a reason\"",
+            ),
     );
-    dir.plan().assert_success("a bounded drain");
+    let plan = plan_json(&dir);
+    plan.output
+        .assert_code(0, "a key that matches no budget is a warning");
+    let stray: Vec<(&str, &str, Option<u64>)> = plan
+        .diagnostics
+        .iter()
+        .map(|d| (d.severity.as_str(), d.summary.as_str(), d.line))
+        .collect();
+    assert_eq!(
+        stray,
+        [(
+            "warning",
+            "exempt_budgets: shop/gone matches no budget",
+            Some(line_of(&dir, "\"shop/gone\""))
+        )]
+    );
 }
 
 #[test]

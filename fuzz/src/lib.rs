@@ -20,6 +20,7 @@ use kured_core::k8s::manifest::parse_daemonset;
 use kured_core::k8s::mounts::{DeclaredMount, resolve_container_path, resolve_declared_mount};
 use kured_core::kured::flags::{KuredFlags, ListValue};
 use kured_core::kured::sentinel::effective_sentinel;
+use kured_core::kured::settings::KuredSettings;
 use kured_core::kured::window::{RebootWindow, TimeOfDay, parse_day, parse_days_flag, parse_zone};
 use kured_core::pdb::{Inventory, LabelSelector, Options, coverage};
 use kured_core::policy::resolve::{resolve_gate_path, resolve_kured_sentinel};
@@ -194,6 +195,10 @@ pub fn kured_flags(data: &[u8]) {
             for value in values {
                 let _ = parse_days_flag(&value);
             }
+        }
+        let settings = KuredSettings::read(&flags, app_version);
+        for error in settings.errors() {
+            let _ = (error.to_string(), error.consequence());
         }
     }
     let _ = effective_sentinel(&container, app_version);

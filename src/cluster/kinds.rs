@@ -180,24 +180,37 @@ fn quoted_list(items: &[&str]) -> String {
         .join(", ")
 }
 
-/// Whether [`REQUIRED_RULES`] grants `verb` on `kind`.
-pub fn rules_allow(kind: ListKind, verb: &str) -> bool {
-    REQUIRED_RULES.iter().any(|rule| {
-        rule.api_group == kind.group()
-            && rule.resources.contains(&kind.resource())
-            && rule.verbs.contains(&verb)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The ClusterRole users are told to grant (README, permission errors) must let the
+    /// provider get and list every kind it reads.
     #[test]
-    fn every_kind_is_readable_under_the_required_rules() {
+    fn every_kind_is_readable_under_the_cluster_role_users_grant() {
+        let yaml = required_cluster_role_yaml("reader");
+        let documents = kured_core::base::yaml::parse_documents(&yaml).unwrap_or_default();
+        let rules = documents
+            .first()
+            .and_then(|role| role["rules"].as_array())
+            .cloned()
+            .unwrap_or_default();
+        let listed = |rule: &serde_json::Value, field: &str, item: &str| {
+            rule[field]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| i == item))
+        };
         for kind in ListKind::ALL {
-            assert!(rules_allow(kind, "get"), "{kind} lacks get");
-            assert!(rules_allow(kind, "list"), "{kind} lacks list");
+            for verb in ["get", "list"] {
+                assert!(
+                    rules
+                        .iter()
+                        .any(|rule| listed(rule, "apiGroups", kind.group())
+                            && listed(rule, "resources", kind.resource())
+                            && listed(rule, "verbs", verb)),
+                    "{kind} lacks {verb} in:\n{yaml}"
+                );
+            }
         }
     }
 

@@ -7,9 +7,11 @@
 //! - [`render`]: the kured container a release renders from those values;
 //! - [`recommended`]: the values that make a release watch a given node file;
 //! - [`keys`]: the values keys each release reads, and [`strict`]: the values it would
-//!   take other than as meant (unknown keys, keys of other releases, quoted booleans).
+//!   take other than as meant (unknown keys, keys of other releases, quoted booleans);
+//! - [`provenance`]: which `values` entry set each key, so findings land on it.
 
 pub mod keys;
+pub mod provenance;
 pub mod recommended;
 pub mod releases;
 pub mod render;
@@ -18,5 +20,6 @@ pub mod values;
 
 pub use releases::{NEWEST_SUPPORTED, OLDEST_SUPPORTED, SentinelBand};
 pub use render::{
-    ChartError, ChartRequest, RenderedKured, SENTINEL_MOUNT_PATH, SENTINEL_VOLUME, render_kured,
+    ChartError, ChartRequest, RenderedKured, SENTINEL_MOUNT_PATH, SENTINEL_VOLUME,
+    configuration_key, render_kured,
 };

@@ -10,6 +10,7 @@ use serde_json::{Map, Value as Json};
 use crate::base::node_path as gopath;
 use crate::base::version::{Version, VersionError};
 use crate::base::yaml::parse_documents;
+use crate::chart::provenance::ValuesProvenance;
 use crate::chart::releases::{
     self, NEWEST_SUPPORTED, OLDEST_SUPPORTED, Resolved, SentinelBand, since,
 };
@@ -51,6 +52,8 @@ pub struct RenderedKured {
     pub template: PodTemplate,
     /// Things the user should know that do not stop rendering.
     pub warnings: Vec<String>,
+    /// Which values entry wrote which key.
+    pub provenance: ValuesProvenance,
 }
 
 /// Why the chart could not be rendered.
@@ -161,6 +164,7 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
     })?;
     let merged = merge_values(template, &request.values)?;
     warnings.extend(merged.warnings);
+    let provenance = merged.provenance;
     let values = match merged.values {
         Json::Object(map) => map,
         _ => Map::new(),
@@ -199,6 +203,7 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
             volumes,
         },
         warnings: r.warnings,
+        provenance,
     })
 }
 
@@ -420,6 +425,15 @@ const ARGS: &[(&str, &str, ArgKind, Version)] = &[
         since::CONCURRENCY,
     ),
 ];
+
+/// The `configuration` key through which `chart` renders kured's `--flag` (name without
+/// dashes), or `None` when that chart version has none (the flag then goes in
+/// `extraArgs`).
+pub fn configuration_key(flag: &str, chart: Version) -> Option<&'static str> {
+    ARGS.iter()
+        .find(|(_, name, _, since)| *name == flag && chart >= *since)
+        .map(|(key, ..)| *key)
+}
 
 impl Renderer<'_> {
     fn image(

@@ -9,6 +9,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::base::version::Version;
 use crate::base::yaml::{YamlError, parse_documents};
+use crate::chart::provenance::ValuesProvenance;
 use crate::chart::releases::since;
 
 /// Why the user's values could not be merged.
@@ -43,6 +44,8 @@ pub struct MergedValues {
     pub values: Json,
     /// Helm's merge warnings, e.g. a user map replacing a default scalar.
     pub warnings: Vec<String>,
+    /// Which entry wrote which key, for findings about a setting.
+    pub provenance: ValuesProvenance,
 }
 
 /// Merges `entries` (each a YAML string, possibly several documents applied in order)
@@ -52,11 +55,15 @@ pub fn merge_values(
     entries: &[String],
 ) -> Result<MergedValues, ValuesError> {
     let mut user = Map::new();
+    let mut provenance = ValuesProvenance::default();
     for (index, entry) in entries.iter().enumerate() {
         let docs = parse_documents(entry).map_err(|source| ValuesError::Yaml { index, source })?;
         for (position, doc) in docs.into_iter().enumerate() {
             match doc {
-                Json::Object(map) => merge_user(&mut user, map),
+                Json::Object(map) => {
+                    provenance.record(index, &map);
+                    merge_user(&mut user, map);
+                }
                 other => {
                     return Err(ValuesError::NotAMap {
                         index,
@@ -77,6 +84,7 @@ pub fn merge_values(
     Ok(MergedValues {
         values: Json::Object(user),
         warnings,
+        provenance,
     })
 }
 

@@ -378,7 +378,7 @@ pub(crate) fn json_type(value: &Json) -> String {
 }
 
 /// A label key is `[prefix/]name`: the prefix a DNS subdomain, the name a label name.
-fn check_key(key: &str, path: &str) -> Result<(), SelectorError> {
+pub(crate) fn check_key(key: &str, path: &str) -> Result<(), SelectorError> {
     let fail = |reason| {
         Err(SelectorError::InvalidKey {
             path: path.to_string(),
@@ -420,7 +420,7 @@ fn check_key(key: &str, path: &str) -> Result<(), SelectorError> {
     Ok(())
 }
 
-fn check_value(value: &str, path: &str) -> Result<(), SelectorError> {
+pub(crate) fn check_value(value: &str, path: &str) -> Result<(), SelectorError> {
     let fail = |reason| {
         Err(SelectorError::InvalidValue {
             path: path.to_string(),

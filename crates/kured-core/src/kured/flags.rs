@@ -307,6 +307,86 @@ impl KuredFlags {
         }
     }
 
+    /// Whether this kured version applies a present `KURED_*` variable after the flags
+    /// (1.16.2 and newer, or an unknown version).
+    pub fn env_overrides(&self) -> bool {
+        self.rules.env_overrides
+    }
+
+    /// The values kured ends up with for a string-array flag (`--blocking-pod-selector`):
+    /// every occurrence, each kept whole (no comma splitting).
+    ///
+    /// Up to 1.16.1 viper supplies the variable when no flag is given (an empty one counts
+    /// as unset). From 1.16.2 kured's own loader sets flags from variables by type and has
+    /// no case for string arrays: it prints "Unsupported flag type" and the variable has no
+    /// effect at all.
+    pub fn array(&self, flag: &str, steps: &mut Vec<String>) -> ArrayValue {
+        let env_name = env_name(flag);
+        let note = self.rules.note();
+        let given = self.occurrences.get(flag).map(Vec::as_slice).unwrap_or(&[]);
+        for occurrence in given {
+            steps.push(format!("arg {}", occurrence.written));
+        }
+        let from_flags = match given.iter().find_map(|o| o.unknown.as_ref()) {
+            Some(reason) => ListValue::Unknown {
+                reason: reason.clone(),
+            },
+            None if given.is_empty() => ListValue::Known {
+                values: Vec::new(),
+                source: FlagSource::Default,
+            },
+            None => ListValue::Known {
+                values: given.iter().map(|o| o.value.clone()).collect(),
+                source: FlagSource::Flag,
+            },
+        };
+        let plain = |value| ArrayValue {
+            value,
+            ignored_env: None,
+        };
+        match self.env.get(&env_name) {
+            None => plain(from_flags),
+            Some(_) if self.rules.env_overrides => {
+                steps.push(format!(
+                    "env {env_name} ignored: kured cannot set a string-array flag from its variable ({note})"
+                ));
+                ArrayValue {
+                    value: from_flags,
+                    ignored_env: Some(env_name),
+                }
+            }
+            Some(_) if !given.is_empty() => {
+                steps.push(format!(
+                    "env {env_name} ignored: the flag is given ({note})"
+                ));
+                plain(from_flags)
+            }
+            Some(None) => {
+                steps.push(format!(
+                    "env {env_name} from valueFrom applies as no flag is given: unknowable"
+                ));
+                plain(ListValue::Unknown {
+                    reason: env_unknown_reason(&env_name, flag),
+                })
+            }
+            Some(Some(value)) if value.is_empty() => {
+                steps.push(format!(
+                    "env {env_name} is empty, which viper treats as unset ({note})"
+                ));
+                plain(from_flags)
+            }
+            Some(Some(value)) => {
+                steps.push(format!(
+                    "env {env_name}={value} applies as no flag is given ({note})"
+                ));
+                plain(ListValue::Known {
+                    values: vec![value.clone()],
+                    source: FlagSource::Env,
+                })
+            }
+        }
+    }
+
     /// The values kured ends up with for a string-slice flag such as `--reboot-days`
     /// (name without dashes), with the lines explaining them appended to `steps`.
     ///
@@ -399,6 +479,16 @@ impl KuredFlags {
             }
         }
     }
+}
+
+/// A string-array flag read by [`KuredFlags::array`]: its values, and the variable kured
+/// ignored, if one was set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArrayValue {
+    /// The values kured applies.
+    pub value: ListValue,
+    /// The `KURED_*` variable that is set but has no effect.
+    pub ignored_env: Option<String>,
 }
 
 fn env_unknown_reason(env_name: &str, flag: &str) -> String {
@@ -1226,6 +1316,76 @@ mod tests {
     }
 
     #[test]
+    fn string_arrays_keep_commas_and_ignore_the_variable_from_1_16_2() {
+        const SELECTOR: &str = "blocking-pod-selector";
+        const SELECTOR_ENV: &str = "KURED_BLOCKING_POD_SELECTOR";
+        let cases: Vec<(Container, Option<Version>, ListValue, Option<&str>)> = vec![
+            (kured(&[], &[], &[]), v("1.21.0"), list(&[], Dflt), None),
+            (
+                kured(
+                    &[],
+                    &[
+                        "--blocking-pod-selector=a=1,b=2",
+                        "--blocking-pod-selector",
+                        "c",
+                    ],
+                    &[],
+                ),
+                v("1.21.0"),
+                list(&["a=1,b=2", "c"], Flag),
+                None,
+            ),
+            (
+                kured(&[], &[], &[(SELECTOR_ENV, Some("x=1"))]),
+                v("1.21.0"),
+                list(&[], Dflt),
+                Some(SELECTOR_ENV),
+            ),
+            (
+                kured(
+                    &[],
+                    &["--blocking-pod-selector=a"],
+                    &[(SELECTOR_ENV, Some("x=1"))],
+                ),
+                None,
+                list(&["a"], Flag),
+                Some(SELECTOR_ENV),
+            ),
+            (
+                kured(&[], &[], &[(SELECTOR_ENV, Some("x=1"))]),
+                v("1.16.1"),
+                list(&["x=1"], Env),
+                None,
+            ),
+            (
+                kured(
+                    &[],
+                    &["--blocking-pod-selector=a"],
+                    &[(SELECTOR_ENV, Some("x=1"))],
+                ),
+                v("1.16.1"),
+                list(&["a"], Flag),
+                None,
+            ),
+            (
+                kured(&[], &[], &[(SELECTOR_ENV, Some(""))]),
+                v("1.14.0"),
+                list(&[], Dflt),
+                None,
+            ),
+        ];
+        for (container, version, want, ignored) in cases {
+            let mut steps = Vec::new();
+            let got = read(&container, version).array(SELECTOR, &mut steps);
+            assert_eq!(got.value, want, "{container:?} {version:?}: {steps:#?}");
+            assert_eq!(got.ignored_env.as_deref(), ignored, "{steps:#?}");
+        }
+        let hidden = kured(&[], &[], &[(SELECTOR_ENV, None)]);
+        let got = read(&hidden, v("1.15.0")).array(SELECTOR, &mut Vec::new());
+        assert!(matches!(got.value, ListValue::Unknown { .. }), "{got:?}");
+    }
+
+    #[test]
     fn expansion_follows_kubernetes() {
         let env: EnvValues = [
             ("A".to_string(), Some("1".to_string())),
@@ -1266,6 +1426,7 @@ mod tests {
                 for flag in ["a", "ab", "drain-timeout", "reboot-days", ""] {
                     flags.value(flag, "d", &mut steps);
                     flags.list(flag, &mut steps);
+                    flags.array(flag, &mut steps);
                     flags.is_given(flag);
                 }
             }

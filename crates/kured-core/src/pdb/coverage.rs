@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use super::finding::BudgetFinding;
 use super::objects::{
     IntOrPercent, Inventory, Labels, ObjectMeta, OwnerRef, PodDisruptionBudget, Text,
     UnhealthyPodEvictionPolicy,
@@ -18,30 +19,6 @@ use crate::k8s::selector::{LabelSelector, Operator};
 // Every key here is an interned id or a short name; SipHash's resistance to chosen
 // collisions costs more than the index lookups themselves at 100k pods.
 type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
-
-/// The budget's pods can never all be evicted: even with every expected pod healthy it
-/// allows no disruption (`desiredHealthy >= expectedPods`).
-pub const DRAIN_DEADLOCK: &str = "drain-deadlock";
-/// The budget selects no pod.
-pub const NO_MATCHING_PODS: &str = "no-matching-pods";
-/// A pod of this budget is selected by another budget too; the eviction API refuses it.
-pub const MULTIPLE_BUDGETS: &str = "multiple-budgets";
-/// No disruption is allowed right now (for example, pods are unready), though the budget
-/// would allow one once its pods are healthy.
-pub const CURRENTLY_BLOCKING: &str = "currently-blocking";
-/// An unready pod cannot be evicted because the budget is disrupted and its policy is
-/// not `AlwaysAllow`.
-pub const UNHEALTHY_PODS_BLOCK: &str = "unhealthy-pods-block";
-
-/// Every finding code, in the order a budget's findings list them; callers that accept
-/// codes from users validate against this.
-pub const FINDING_CODES: [&str; 5] = [
-    NO_MATCHING_PODS,
-    DRAIN_DEADLOCK,
-    MULTIPLE_BUDGETS,
-    CURRENTLY_BLOCKING,
-    UNHEALTHY_PODS_BLOCK,
-];
 
 /// What to look at.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,8 +53,10 @@ pub struct BudgetReport {
     /// A drain of a node running one of these pods cannot finish: `drain-deadlock` or
     /// `multiple-budgets`.
     pub blocks_drain: bool,
-    /// Finding codes, in a fixed order (see the constants of this module).
-    pub findings: Vec<&'static str>,
+    /// Findings, in the order of [`BudgetFinding::ALL`].
+    pub findings: Vec<BudgetFinding>,
+    /// Why the budget is exempted from checks, when it is (see [`super::exempt`]).
+    pub exempt: Option<String>,
     /// Controllers of matched pods that the inventory does not contain (`Kind ns/name`).
     /// Their scale is estimated as the number of their matched pods; the real controller
     /// would use the object's scale, or fail and allow nothing.
@@ -89,7 +68,8 @@ pub struct BudgetReport {
 pub struct Report {
     /// One entry per budget.
     pub budgets: Vec<BudgetReport>,
-    /// `ns/name` of the budgets with `blocks_drain`.
+    /// `ns/name` of the budgets with `blocks_drain`, less the exempted ones once
+    /// [`super::exempt::Exemptions::apply`] has run.
     pub drain_blockers: Vec<String>,
     /// `ns/name` of the budgets that match no pod.
     pub orphaned_budgets: Vec<String>,
@@ -605,16 +585,16 @@ pub fn coverage(inventory: &Inventory, options: &Options) -> Report {
         let mut findings = Vec::new();
         let deadlock = matched_pods > 0 && desired >= expected;
         if matched_pods == 0 {
-            findings.push(NO_MATCHING_PODS);
+            findings.push(BudgetFinding::NoMatchingPods);
         }
         if deadlock {
-            findings.push(DRAIN_DEADLOCK);
+            findings.push(BudgetFinding::DrainDeadlock);
         }
         if shared {
-            findings.push(MULTIPLE_BUDGETS);
+            findings.push(BudgetFinding::MultipleBudgets);
         }
         if matched_pods > 0 && allowed == 0 && !deadlock {
-            findings.push(CURRENTLY_BLOCKING);
+            findings.push(BudgetFinding::CurrentlyBlocking);
         }
         // The eviction API lets an unready pod go without spending the budget when the
         // policy is AlwaysAllow, or when the budget is intact (healthy >= desired > 0).
@@ -624,7 +604,7 @@ pub fn coverage(inventory: &Inventory, options: &Options) -> Report {
             && !budget_intact
             && allowed == 0
         {
-            findings.push(UNHEALTHY_PODS_BLOCK);
+            findings.push(BudgetFinding::UnhealthyPodsBlock);
         }
 
         let mut unresolved_controllers: Vec<String> = unresolved
@@ -653,6 +633,7 @@ pub fn coverage(inventory: &Inventory, options: &Options) -> Report {
             disruptions_allowed: allowed,
             blocks_drain,
             findings,
+            exempt: None,
             unresolved_controllers,
         });
     }
@@ -837,7 +818,7 @@ mod tests {
         budget: &'static str,
         /// matched, expected, healthy, desired, allowed
         numbers: [u64; 5],
-        findings: &'static [&'static str],
+        findings: &'static [BudgetFinding],
     }
 
     fn concat(parts: Vec<Vec<Json>>) -> Vec<Json> {
@@ -861,7 +842,7 @@ mod tests {
                 ]),
                 budget: "a/web",
                 numbers: [1, 1, 1, 1, 0],
-                findings: &[DRAIN_DEADLOCK],
+                findings: &[BudgetFinding::DrainDeadlock],
             },
             Case {
                 name: "selector needs 4 labels, pods carry 3",
@@ -881,7 +862,7 @@ mod tests {
                 ]),
                 budget: "a/api",
                 numbers: [0, 0, 0, 1, 0],
-                findings: &[NO_MATCHING_PODS],
+                findings: &[BudgetFinding::NoMatchingPods],
             },
             Case {
                 name: "a pod under two budgets",
@@ -902,7 +883,7 @@ mod tests {
                 ]),
                 budget: "a/by-tier",
                 numbers: [2, 2, 2, 1, 1],
-                findings: &[MULTIPLE_BUDGETS],
+                findings: &[BudgetFinding::MultipleBudgets],
             },
             Case {
                 name: "PostgreSQL StatefulSet at 2 instances, minAvailable 1",
@@ -930,7 +911,7 @@ mod tests {
                 ]),
                 budget: "a/web",
                 numbers: [3, 3, 3, 3, 0],
-                findings: &[DRAIN_DEADLOCK],
+                findings: &[BudgetFinding::DrainDeadlock],
             },
             Case {
                 name: "minAvailable 100%",
@@ -944,7 +925,7 @@ mod tests {
                 ]),
                 budget: "a/web",
                 numbers: [3, 3, 3, 3, 0],
-                findings: &[DRAIN_DEADLOCK],
+                findings: &[BudgetFinding::DrainDeadlock],
             },
             Case {
                 name: "minAvailable equal to the replicas",
@@ -958,7 +939,7 @@ mod tests {
                 ]),
                 budget: "a/web",
                 numbers: [2, 2, 2, 2, 0],
-                findings: &[DRAIN_DEADLOCK],
+                findings: &[BudgetFinding::DrainDeadlock],
             },
             Case {
                 name: "minAvailable 50% of 3 rounds up to 2",
@@ -1000,7 +981,7 @@ mod tests {
                 ]),
                 budget: "a/web",
                 numbers: [3, 3, 2, 2, 0],
-                findings: &[CURRENTLY_BLOCKING],
+                findings: &[BudgetFinding::CurrentlyBlocking],
             },
             Case {
                 name: "maxUnavailable 1 with two unready pods: the budget is disrupted, unready pods stay",
@@ -1014,7 +995,10 @@ mod tests {
                 ]),
                 budget: "a/web",
                 numbers: [3, 3, 1, 2, 0],
-                findings: &[CURRENTLY_BLOCKING, UNHEALTHY_PODS_BLOCK],
+                findings: &[
+                    BudgetFinding::CurrentlyBlocking,
+                    BudgetFinding::UnhealthyPodsBlock,
+                ],
             },
             Case {
                 name: "AlwaysAllow lets unready pods go",
@@ -1029,7 +1013,7 @@ mod tests {
                 ]),
                 budget: "a/web",
                 numbers: [3, 3, 1, 2, 0],
-                findings: &[CURRENTLY_BLOCKING],
+                findings: &[BudgetFinding::CurrentlyBlocking],
             },
             Case {
                 name: "scale is the Deployment's replicas, not its ReplicaSet's or the pods'",
@@ -1048,7 +1032,7 @@ mod tests {
                 ]),
                 budget: "a/web",
                 numbers: [2, 4, 2, 3, 0],
-                findings: &[CURRENTLY_BLOCKING],
+                findings: &[BudgetFinding::CurrentlyBlocking],
             },
             Case {
                 name: "integer minAvailable counts the pods that exist",
@@ -1076,7 +1060,7 @@ mod tests {
                 ],
                 budget: "a/bare",
                 numbers: [1, 0, 1, 0, 0],
-                findings: &[DRAIN_DEADLOCK],
+                findings: &[BudgetFinding::DrainDeadlock],
             },
             Case {
                 name: "two workloads under one percentage budget add their scales",
@@ -1111,7 +1095,7 @@ mod tests {
                 ]),
                 budget: "a/none",
                 numbers: [0, 0, 0, 1, 0],
-                findings: &[NO_MATCHING_PODS],
+                findings: &[BudgetFinding::NoMatchingPods],
             },
             Case {
                 name: "an empty selector matches the whole namespace and nothing outside",
@@ -1166,7 +1150,7 @@ mod tests {
                 ],
                 budget: "a/two",
                 numbers: [1, 1, 1, 0, 1],
-                findings: &[MULTIPLE_BUDGETS],
+                findings: &[BudgetFinding::MultipleBudgets],
             },
         ];
         for case in cases {
@@ -1188,13 +1172,13 @@ mod tests {
             // Every table case has at most the probed budget's pods shared.
             assert_eq!(
                 report.multiply_covered_pods.is_empty(),
-                !case.findings.contains(&MULTIPLE_BUDGETS),
+                !case.findings.contains(&BudgetFinding::MultipleBudgets),
                 "{}: {:?}",
                 case.name,
                 report.multiply_covered_pods
             );
-            let blocks = case.findings.contains(&DRAIN_DEADLOCK)
-                || case.findings.contains(&MULTIPLE_BUDGETS);
+            let blocks = case.findings.contains(&BudgetFinding::DrainDeadlock)
+                || case.findings.contains(&BudgetFinding::MultipleBudgets);
             assert_eq!(b.blocks_drain, blocks, "{}", case.name);
         }
     }
@@ -1716,7 +1700,10 @@ mod tests {
                 got.name
             );
             assert!(got.disruptions_allowed <= got.healthy_pods);
-            assert_eq!(got.findings.contains(&NO_MATCHING_PODS), matched == 0);
+            assert_eq!(
+                got.findings.contains(&BudgetFinding::NoMatchingPods),
+                matched == 0
+            );
         }
         let mut naive_shared: Vec<((&str, &str), Vec<&str>)> = holders
             .into_iter()

@@ -4,10 +4,19 @@
 //!
 //! The resource enforces every finding; the data source reports paths and fails only on
 //! input it cannot read. Both share [`analyse_kured`] and [`analyse_gate`].
+//!
+//! - [`finding`]: what a check finds, with a code, a severity and a fix;
+//! - [`resolve`]: kured's and the gate's files, followed to the node;
+//! - [`sources`]: where each kured setting is written, for findings about it;
+//! - [`settings_findings`]: kured's settings checked (window, flags, blockers);
+//! - [`drain`]: what known drain blockers do to kured's drains.
 
+pub mod drain;
+pub mod finding;
 pub mod resolve;
+pub mod settings_findings;
+pub mod sources;
 
-use crate::base::duration::GoDuration;
 use crate::base::node_path::{HostPathAliases, clean};
 use crate::base::version::Version;
 use crate::chart::recommended;
@@ -15,11 +24,14 @@ use crate::chart::{self, ChartError, ChartRequest};
 use crate::k8s::container::{PodTemplate, VolumeSource};
 use crate::k8s::manifest::{self, ManifestError};
 use crate::k8s::mounts::DeclaredMount;
-use crate::kured::flags::{FlagValue, KuredFlags, ListValue};
-use crate::kured::window::{self, RebootWindow};
+use crate::kured::flags::KuredFlags;
+use crate::kured::settings::KuredSettings;
 use crate::policy::resolve::{
     GateError, GatePath, KuredOutcome, ResolveError, check_host_path_dir,
 };
+
+pub use finding::{Change, Field, Finding, FindingKind, Fix, GateField, KuredField, Severity};
+pub use sources::SettingSources;
 
 /// kured's own default for the ungated sentinel.
 pub const DEFAULT_UPSTREAM_SENTINEL: &str = "/var/run/reboot-required";
@@ -74,72 +86,6 @@ pub struct PolicyInput {
     pub known_drain_blockers: Vec<String>,
 }
 
-/// How bad a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-/// Which argument a finding is about, so the adapter can point Terraform at it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
-    SentinelHostPath,
-    UpstreamSentinelHostPath,
-    KnownDrainBlockers,
-    Kured(KuredField),
-    Gate(GateField),
-}
-
-/// An argument of the `kured` object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KuredField {
-    Whole,
-    ChartVersion,
-    /// A values entry, when one is at fault; the list otherwise.
-    Values(Option<usize>),
-    ImageTag,
-    Manifest,
-    Container,
-}
-
-/// An argument of the `gate` object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GateField {
-    Whole,
-    SentinelPath,
-    ReadOnly,
-    Manifest,
-    Container,
-}
-
-/// One thing the evaluation found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Finding {
-    pub severity: Severity,
-    pub field: Field,
-    pub summary: String,
-    pub detail: String,
-}
-
-impl Finding {
-    fn error(field: Field, summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Finding {
-            severity: Severity::Error,
-            field,
-            summary: summary.into(),
-            detail: detail.into(),
-        }
-    }
-
-    fn warning(field: Field, summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Finding {
-            severity: Severity::Warning,
-            ..Finding::error(field, summary, detail)
-        }
-    }
-}
-
 /// What kured does, as far as it can be known from its description.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KuredAnalysis {
@@ -149,23 +95,13 @@ pub struct KuredAnalysis {
     pub outcome: KuredOutcome,
     /// How the sentinel was derived, one step per line.
     pub chain: Vec<String>,
-    pub settings: KuredSettings,
-    /// Input-level warnings (a chart newer than the model, an unreadable image tag...).
+    /// kured's settings; `None` when its flags cannot be read at all.
+    pub settings: Option<KuredSettings>,
+    /// Input-level findings (a chart newer than the model, an unreadable image tag, a
+    /// hostPath that is not a directory).
     pub warnings: Vec<Finding>,
-    /// Where kured's settings come from, for findings about them.
-    pub settings_field: KuredField,
-}
-
-/// kured's reboot window and limits, each as kured would read it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KuredSettings {
-    /// `None` when a flag hides behind a variable only the cluster knows.
-    pub window: Option<Result<RebootWindow, Vec<String>>>,
-    pub drain_timeout: Option<Result<GoDuration, String>>,
-    pub period: Option<Result<GoDuration, String>>,
-    pub lock_ttl: Option<Result<GoDuration, String>>,
-    /// Why some setting could not be read.
-    pub unknowable: Vec<String>,
+    /// Where kured's settings and sentinel are written, for findings about them.
+    pub sources: SettingSources,
 }
 
 /// Reads kured's description: renders the chart or parses the manifest, finds the
@@ -175,7 +111,7 @@ pub fn analyse_kured(
     aliases: &HostPathAliases,
 ) -> Result<KuredAnalysis, Finding> {
     let mut warnings = Vec::new();
-    let (template, app_version, modelled_chart, settings_field) = match &input.source {
+    let (template, app_version, modelled_chart, provenance) = match &input.source {
         KuredSource::Chart {
             chart_version,
             values,
@@ -189,59 +125,83 @@ pub fn analyse_kured(
                 namespace: "kube-system".to_string(),
             };
             let rendered = chart::render_kured(&request).map_err(chart_finding)?;
-            for w in &rendered.warnings {
-                warnings.push(Finding::warning(
+            for note in &rendered.warnings {
+                // The note's first clause is its gist; the whole note is the detail.
+                let gist = note.split(';').next().unwrap_or(note);
+                warnings.push(Finding::new(
+                    FindingKind::ChartNote,
                     Field::Kured(KuredField::Values(None)),
-                    "kured chart",
-                    w.clone(),
+                    format!("kured chart {}: {gist}", rendered.modelled_as),
+                    note.clone(),
                 ));
             }
             (
                 rendered.template,
                 rendered.app_version,
                 Some(rendered.modelled_as),
-                KuredField::Values(None),
+                Some(rendered.provenance),
             )
         }
         KuredSource::Manifest { text } => {
             let parsed = manifest::parse_daemonset(text).map_err(|e| manifest_finding(e, true))?;
             let container = parsed.template.container(&input.container).ok_or_else(|| {
-                Finding::error(
+                Finding::new(
+                    FindingKind::ContainerNotFound,
                     Field::Kured(KuredField::Container),
                     format!("no container {:?} in the kured DaemonSet", input.container),
                     format!(
-                        "The DaemonSet {} has the containers {}; set kured.container to the one that runs kured.",
+                        "The DaemonSet {} has the containers {}.",
                         parsed.name,
                         container_names(&parsed.template)
                     ),
                 )
+                .with_fix(Fix::set("kured.container", "the container that runs kured"))
             })?;
             let app_version = image_version(container.image.as_deref());
             if app_version.is_none() {
-                warnings.push(Finding::warning(
-                    Field::Kured(KuredField::Manifest),
-                    "kured's version cannot be read from its image",
-                    format!(
-                        "The image {:?} has no version tag, so the newest kured behaviour is assumed (sentinel checked inside the container, environment overriding flags). Pin the image to a release tag such as ghcr.io/kubereboot/kured:1.21.0.",
-                        container.image.as_deref().unwrap_or("")
-                    ),
-                ));
+                warnings.push(
+                    Finding::new(
+                        FindingKind::KuredVersionUnknown,
+                        Field::Kured(KuredField::Manifest),
+                        "kured's version cannot be read from its image",
+                        format!(
+                            "The image {:?} has no version tag, so the newest kured behaviour is assumed (sentinel checked inside the container, environment overriding flags).",
+                            container.image.as_deref().unwrap_or("")
+                        ),
+                    )
+                    .with_fix(Fix::set(
+                        "the kured container's image",
+                        "a release tag such as ghcr.io/kubereboot/kured:1.21.0",
+                    )),
+                );
             }
-            (parsed.template, app_version, None, KuredField::Manifest)
+            (parsed.template, app_version, None, None)
         }
     };
 
     let resolution =
         resolve::resolve_kured_sentinel(&template, &input.container, app_version, aliases)
             .map_err(|e| match e {
-                ResolveError::ContainerNotFound { .. } => Finding::error(
+                ResolveError::ContainerNotFound { .. } => Finding::new(
+                    FindingKind::ContainerNotFound,
                     Field::Kured(KuredField::Container),
                     "kured container not found",
                     e.to_string(),
                 ),
             })?;
     let settings = read_settings(&template, &input.container, app_version);
-    check_kured_host_paths(&template, &input.container, settings_field, &mut warnings);
+    let sources = match (provenance, modelled_chart) {
+        (Some(provenance), Some(chart)) => {
+            SettingSources::chart(&provenance, chart, settings.as_ref())
+        }
+        _ => SettingSources::Manifest,
+    };
+    check_kured_host_paths(
+        &template,
+        &input.container,
+        sources.sentinel_field(),
+        &mut warnings,
+    );
     Ok(KuredAnalysis {
         app_version,
         modelled_chart,
@@ -249,7 +209,7 @@ pub fn analyse_kured(
         chain: resolution.steps,
         settings,
         warnings,
-        settings_field,
+        sources,
     })
 }
 
@@ -268,87 +228,38 @@ fn check_kured_host_paths(
         if let Some(volume) = template.volume(&mount.name) {
             if let VolumeSource::HostPath { path, .. } = &volume.source {
                 if let Err(err) = check_host_path_dir(path) {
-                    findings.push(Finding::error(
-                        Field::Kured(field),
-                        format!("kured's volume {:?} has hostPath {path:?}, which is not an absolute directory", volume.name),
-                        format!(
-                            "{err}. The kured chart derives this hostPath from dir(configuration.rebootSentinel); set rebootSentinel to the absolute node path of the gated sentinel, for example /var/run/gated-reboot-required."
-                        ),
-                    ));
+                    findings.push(
+                        Finding::new(
+                            FindingKind::HostPathNotAbsolute,
+                            Field::Kured(field),
+                            format!(
+                                "kured's volume {:?} has hostPath {path:?}, which is not an absolute directory",
+                                volume.name
+                            ),
+                            format!(
+                                "{err}. The kured chart derives this hostPath from dir(configuration.rebootSentinel)."
+                            ),
+                        )
+                        .with_fix(Fix::set(
+                            "configuration.rebootSentinel",
+                            "the absolute node path of the gated sentinel, for example /var/run/gated-reboot-required",
+                        )),
+                    );
                 }
             }
         }
     }
 }
 
+/// kured's settings, when its flags can be read (the sentinel analysis reports why not).
 fn read_settings(
     template: &PodTemplate,
     container: &str,
     app_version: Option<Version>,
-) -> KuredSettings {
-    let mut settings = KuredSettings {
-        window: None,
-        drain_timeout: None,
-        period: None,
-        lock_ttl: None,
-        unknowable: Vec::new(),
-    };
-    let Some(c) = template.container(container) else {
-        return settings;
-    };
-    let Ok(flags) = KuredFlags::read(c, app_version) else {
-        // The sentinel analysis reports why kured's flags cannot be read.
-        return settings;
-    };
-    let mut steps = Vec::new();
-    let mut value = |flag: &str, default: &str, unknowable: &mut Vec<String>| match flags
-        .value(flag, default, &mut steps)
-    {
-        FlagValue::Known { value, .. } => Some(value),
-        FlagValue::Unknown { reason } => {
-            unknowable.push(reason);
-            None
-        }
-    };
-    let duration = |v: Option<String>| v.map(|v| GoDuration::parse(&v).map_err(|e| e.to_string()));
-    settings.drain_timeout = duration(value("drain-timeout", "0", &mut settings.unknowable));
-    settings.period = duration(value("period", "1h", &mut settings.unknowable));
-    settings.lock_ttl = duration(value("lock-ttl", "0", &mut settings.unknowable));
-    let start = value(
-        "start-time",
-        window::DEFAULT_START_TIME,
-        &mut settings.unknowable,
-    );
-    let end = value(
-        "end-time",
-        window::DEFAULT_END_TIME,
-        &mut settings.unknowable,
-    );
-    let zone = value(
-        "time-zone",
-        window::DEFAULT_TIME_ZONE,
-        &mut settings.unknowable,
-    );
-    let days = match flags.list("reboot-days", &mut steps) {
-        ListValue::Known { values, .. } => {
-            // No values means kured keeps its default, which days_from_flags knows.
-            let raw: Vec<&str> = values.iter().map(String::as_str).collect();
-            Some(window::days_from_flags(&raw).map_err(|e| vec![e.to_string()]))
-        }
-        ListValue::Unknown { reason } => {
-            settings.unknowable.push(reason);
-            None
-        }
-    };
-    settings.window = match (days, start, end, zone) {
-        (Some(Ok(days)), Some(start), Some(end), Some(zone)) => Some(
-            RebootWindow::parse(&days, &start, &end, &zone)
-                .map_err(|errs| errs.iter().map(ToString::to_string).collect()),
-        ),
-        (Some(Err(errs)), ..) => Some(Err(errs)),
-        _ => None,
-    };
-    settings
+) -> Option<KuredSettings> {
+    let c = template.container(container)?;
+    let flags = KuredFlags::read(c, app_version).ok()?;
+    Some(KuredSettings::read(&flags, app_version))
 }
 
 /// Reads the gate's description and places its file on the node.
@@ -364,15 +275,20 @@ pub fn analyse_gate(input: &GateInput, aliases: &HostPathAliases) -> Result<Gate
                 None => match parsed.template.containers.as_slice() {
                     [only] => only.name.clone(),
                     _ => {
-                        return Err(Finding::error(
+                        return Err(Finding::new(
+                            FindingKind::GateContainerAmbiguous,
                             Field::Gate(GateField::Container),
                             "gate.container is needed",
                             format!(
-                                "The gate DaemonSet {} has several containers ({}); name the one that writes the sentinel.",
+                                "The gate DaemonSet {} has several containers ({}).",
                                 parsed.name,
                                 container_names(&parsed.template)
                             ),
-                        ));
+                        )
+                        .with_fix(Fix::set(
+                            "gate.container",
+                            "the container that writes the sentinel",
+                        )));
                     }
                 },
             };
@@ -380,12 +296,14 @@ pub fn analyse_gate(input: &GateInput, aliases: &HostPathAliases) -> Result<Gate
         }
     };
     result.map_err(|err| match err {
-        GateError::Resolve(e) => Finding::error(
+        GateError::Resolve(e) => Finding::new(
+            FindingKind::ContainerNotFound,
             Field::Gate(GateField::Container),
             "gate container not found",
             e.to_string(),
         ),
-        GateError::Unreachable(u) => Finding::error(
+        GateError::Unreachable(u) => Finding::new(
+            FindingKind::GateSentinelUnreachable,
             Field::Gate(GateField::SentinelPath),
             "the gate's sentinel never reaches the node",
             format!("{u}\n\nChain:\n{}", bullet(&u.steps)),
@@ -407,7 +325,9 @@ pub struct PolicyReport {
 
 impl PolicyReport {
     pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
+        self.findings
+            .iter()
+            .any(|f| f.severity() == Severity::Error)
     }
 }
 
@@ -423,130 +343,19 @@ pub fn check_policy(
         findings: kured.warnings.clone(),
         ..PolicyReport::default()
     };
-    let findings = &mut report.findings;
-    let upstream = aliases.canonical(&policy.upstream_sentinel_host_path);
-    let declared = policy
-        .sentinel_host_path
-        .as_deref()
-        .map(|p| aliases.canonical(p));
-    let kured_chain = bullet(&kured.chain);
-    let gate_chain = bullet(&gate.steps);
-
-    for (field, path) in [
-        (
-            Field::SentinelHostPath,
-            policy.sentinel_host_path.as_deref(),
-        ),
-        (
-            Field::UpstreamSentinelHostPath,
-            Some(policy.upstream_sentinel_host_path.as_str()),
-        ),
-    ] {
-        if let Some(path) = path {
-            if !path.starts_with('/') {
-                findings.push(Finding::error(
-                    field,
-                    format!("{path:?} is not an absolute node path"),
-                    "Write the node file from the root, for example /var/run/gated-reboot-required.",
-                ));
-            }
-        }
-    }
-    if declared.as_deref() == Some(upstream.as_str()) {
-        findings.push(Finding::error(
-            Field::SentinelHostPath,
-            "sentinel_host_path is the ungated sentinel",
-            format!(
-                "sentinel_host_path and upstream_sentinel_host_path are the same node file ({upstream}). The gated file must be a different file that only the gate writes, for example /var/run/gated-reboot-required."
-            ),
+    check_sentinels(policy, kured, gate, aliases, &mut report.findings);
+    if let Some(settings) = &kured.settings {
+        report.reboot_window = settings.window.known().map(ToString::to_string);
+        report.drain_timeout = settings.drain_timeout.known().map(ToString::to_string);
+        report
+            .findings
+            .extend(settings_findings::check(settings, &kured.sources));
+        report.findings.extend(drain::check(
+            &policy.known_drain_blockers,
+            settings,
+            &kured.sources,
         ));
     }
-
-    match &kured.outcome {
-        KuredOutcome::NodeFile { node_path, canonical, .. } => {
-            let field = Field::Kured(kured.settings_field);
-            if *canonical == upstream {
-                findings.push(Finding::error(
-                    field,
-                    format!("kured watches the ungated sentinel {node_path}: the gate is bypassed"),
-                    format!(
-                        "kured reboots as soon as {} exists, whatever the gate decides. Point kured at the file the gate writes ({}).\n\nkured's chain:\n{kured_chain}",
-                        policy.upstream_sentinel_host_path, gate.node_path
-                    ),
-                ));
-            } else if let Some(declared) = &declared {
-                if canonical != declared {
-                    findings.push(Finding::error(
-                        field,
-                        format!(
-                            "kured watches {node_path}, not sentinel_host_path {}",
-                            policy.sentinel_host_path.as_deref().unwrap_or_default()
-                        ),
-                        format!("kured's chain:\n{kured_chain}"),
-                    ));
-                }
-            } else if *canonical != gate.canonical {
-                findings.push(Finding::error(
-                    field,
-                    format!(
-                        "kured watches {node_path} but the gate writes {}: no node will ever reboot",
-                        gate.node_path
-                    ),
-                    format!(
-                        "kured and the gate resolve to different node files.\n\nkured's chain:\n{kured_chain}\n\nThe gate's chain:\n{gate_chain}"
-                    ),
-                ));
-            }
-        }
-        KuredOutcome::Command { command } => findings.push(Finding::warning(
-            Field::Kured(kured.settings_field),
-            "kured uses a sentinel command, which cannot be checked",
-            format!(
-                "kured runs {command:?} on the node instead of testing a file, so whether it sees the gate's file ({}) cannot be decided here.",
-                gate.node_path
-            ),
-        )),
-        KuredOutcome::Unknowable { reason } => findings.push(Finding::warning(
-            Field::Kured(kured.settings_field),
-            "kured's sentinel cannot be checked",
-            reason.clone(),
-        )),
-        KuredOutcome::Rejected { reason } => findings.push(Finding::error(
-            Field::Kured(kured.settings_field),
-            "kured would exit at start-up",
-            reason.clone(),
-        )),
-        KuredOutcome::Unreachable(u) => findings.push(Finding::error(
-            Field::Kured(kured.settings_field),
-            "kured's sentinel never reaches the node",
-            format!("{u}\n\nkured's chain:\n{kured_chain}"),
-        )),
-    }
-
-    if let Some(declared) = &declared {
-        if gate.canonical != *declared {
-            findings.push(Finding::error(
-                Field::Gate(GateField::SentinelPath),
-                format!(
-                    "the gate writes {}, not sentinel_host_path {}",
-                    gate.node_path,
-                    policy.sentinel_host_path.as_deref().unwrap_or_default()
-                ),
-                format!("The gate's chain:\n{gate_chain}"),
-            ));
-        }
-    }
-    if gate.read_only {
-        findings.push(Finding::error(
-            Field::Gate(GateField::ReadOnly),
-            "the gate's mount is read-only, so the gate cannot write its sentinel",
-            format!(
-                "The gate's chain:\n{gate_chain}\n\nMount the directory read-write in the gate."
-            ),
-        ));
-    }
-
-    check_settings(policy, kured, &mut report);
     let target = policy
         .sentinel_host_path
         .clone()
@@ -555,10 +364,183 @@ pub fn check_policy(
     report
 }
 
+/// The two node files against each other and against the declared ones.
+fn check_sentinels(
+    policy: &PolicyInput,
+    kured: &KuredAnalysis,
+    gate: &GatePath,
+    aliases: &HostPathAliases,
+    findings: &mut Vec<Finding>,
+) {
+    let upstream = aliases.canonical(&policy.upstream_sentinel_host_path);
+    let declared = policy
+        .sentinel_host_path
+        .as_deref()
+        .map(|p| aliases.canonical(p));
+    let kured_chain = bullet(&kured.chain);
+    let gate_chain = bullet(&gate.steps);
+    let example = "/var/run/gated-reboot-required";
+
+    for (field, name, path) in [
+        (
+            Field::SentinelHostPath,
+            "sentinel_host_path",
+            policy.sentinel_host_path.as_deref(),
+        ),
+        (
+            Field::UpstreamSentinelHostPath,
+            "upstream_sentinel_host_path",
+            Some(policy.upstream_sentinel_host_path.as_str()),
+        ),
+    ] {
+        if let Some(path) = path {
+            if !path.starts_with('/') {
+                findings.push(
+                    Finding::new(
+                        FindingKind::NodePathNotAbsolute,
+                        field,
+                        format!("{path:?} is not an absolute node path"),
+                        "A node file is written from the root of the node's filesystem.",
+                    )
+                    .with_fix(Fix::set(
+                        name,
+                        format!("an absolute path such as {example}"),
+                    )),
+                );
+            }
+        }
+    }
+    if declared.as_deref() == Some(upstream.as_str()) {
+        findings.push(
+            Finding::new(
+                FindingKind::DeclaredPathUngated,
+                Field::SentinelHostPath,
+                "sentinel_host_path is the ungated sentinel",
+                format!(
+                    "sentinel_host_path and upstream_sentinel_host_path are the same node file ({upstream}). The gated file must be a different file that only the gate writes."
+                ),
+            )
+            .with_fix(Fix::set("sentinel_host_path", example)),
+        );
+    }
+
+    let kured_field = Field::Kured(kured.sources.sentinel_field());
+    let sentinel_fix = |target: &str| match kured.modelled_chart {
+        Some(_) => Fix::set("configuration.rebootSentinel", target),
+        None => Fix::set(
+            "--reboot-sentinel",
+            format!("a container path that a hostPath mount maps to {target}"),
+        ),
+    };
+    match &kured.outcome {
+        KuredOutcome::NodeFile { node_path, canonical, .. } => {
+            if *canonical == upstream {
+                findings.push(
+                    Finding::new(
+                        FindingKind::GateBypassed,
+                        kured_field,
+                        format!("kured watches the ungated sentinel {node_path}: the gate is bypassed"),
+                        format!(
+                            "kured reboots as soon as {} exists, whatever the gate decides; it must watch the file the gate writes ({}).\n\nkured's chain:\n{kured_chain}",
+                            policy.upstream_sentinel_host_path, gate.node_path
+                        ),
+                    )
+                    .with_fix(sentinel_fix(&gate.node_path)),
+                );
+            } else if let Some(declared) = &declared {
+                if canonical != declared {
+                    let declared_path = policy.sentinel_host_path.as_deref().unwrap_or_default();
+                    findings.push(
+                        Finding::new(
+                            FindingKind::KuredPathMismatch,
+                            kured_field,
+                            format!("kured watches {node_path}, not sentinel_host_path {declared_path}"),
+                            format!("kured's chain:\n{kured_chain}"),
+                        )
+                        .with_fix(sentinel_fix(declared_path)),
+                    );
+                }
+            } else if *canonical != gate.canonical {
+                findings.push(
+                    Finding::new(
+                        FindingKind::SentinelDivergence,
+                        kured_field,
+                        format!(
+                            "kured watches {node_path} but the gate writes {}: no node will ever reboot",
+                            gate.node_path
+                        ),
+                        format!(
+                            "kured and the gate resolve to different node files.\n\nkured's chain:\n{kured_chain}\n\nThe gate's chain:\n{gate_chain}"
+                        ),
+                    )
+                    .with_fix(sentinel_fix(&gate.node_path)),
+                );
+            }
+        }
+        KuredOutcome::Command { command } => findings.push(Finding::new(
+            FindingKind::SentinelCommand,
+            kured_field,
+            "kured uses a sentinel command, which cannot be checked",
+            format!(
+                "kured runs {command:?} on the node instead of testing a file, so whether it sees the gate's file ({}) cannot be decided here.",
+                gate.node_path
+            ),
+        )),
+        KuredOutcome::Unknowable { reason } => findings.push(Finding::new(
+            FindingKind::SentinelUnknowable,
+            kured_field,
+            "kured's sentinel cannot be checked",
+            reason.clone(),
+        )),
+        KuredOutcome::Rejected { reason } => findings.push(Finding::new(
+            FindingKind::KuredArgsRejected,
+            Field::Kured(kured.sources.whole_field()),
+            "kured would exit at start-up",
+            reason.clone(),
+        )),
+        KuredOutcome::Unreachable(u) => findings.push(
+            Finding::new(
+                FindingKind::KuredSentinelUnreachable,
+                kured_field,
+                "kured's sentinel never reaches the node",
+                format!("{u}\n\nkured's chain:\n{kured_chain}"),
+            )
+            .with_fix(sentinel_fix(&gate.node_path)),
+        ),
+    }
+
+    if let Some(declared) = &declared {
+        if gate.canonical != *declared {
+            let declared_path = policy.sentinel_host_path.as_deref().unwrap_or_default();
+            findings.push(Finding::new(
+                FindingKind::GatePathMismatch,
+                Field::Gate(GateField::SentinelPath),
+                format!(
+                    "the gate writes {}, not sentinel_host_path {declared_path}",
+                    gate.node_path
+                ),
+                format!("The gate's chain:\n{gate_chain}"),
+            ));
+        }
+    }
+    if gate.read_only {
+        findings.push(
+            Finding::new(
+                FindingKind::GateReadOnly,
+                Field::Gate(GateField::ReadOnly),
+                "the gate's mount is read-only, so the gate cannot write its sentinel",
+                format!("The gate's chain:\n{gate_chain}"),
+            )
+            .with_fix(Fix::set("the gate's mount readOnly", "false")),
+        );
+    }
+}
+
 /// A warning for nodes that run kured but no ready gate pod (known only in live mode).
 pub fn nodes_without_gate_finding(nodes: &[String]) -> Option<Finding> {
     (!nodes.is_empty()).then(|| {
-        Finding::warning(
+        Finding::new(
+            FindingKind::NodesWithoutGate,
             Field::Gate(GateField::Whole),
             format!("{} node(s) run kured but no ready gate pod: they will never reboot", nodes.len()),
             format!(
@@ -575,81 +557,6 @@ pub fn recommendation(kured: &KuredAnalysis, target: &str) -> Option<String> {
     recommended::recommended_values(chart, &clean(target)).ok()
 }
 
-fn check_settings(policy: &PolicyInput, kured: &KuredAnalysis, report: &mut PolicyReport) {
-    let field = Field::Kured(kured.settings_field);
-    let settings = &kured.settings;
-    let findings = &mut report.findings;
-    for reason in &settings.unknowable {
-        findings.push(Finding::warning(
-            field,
-            "a kured setting cannot be checked",
-            reason.clone(),
-        ));
-    }
-    match &settings.window {
-        Some(Ok(window)) => report.reboot_window = Some(window.summary()),
-        Some(Err(errors)) => findings.push(Finding::error(
-            field,
-            "kured's reboot window is invalid: kured would exit at start-up or never reboot",
-            errors.join("\n"),
-        )),
-        None => {}
-    }
-    for (flag, value) in [
-        ("--period", &settings.period),
-        ("--lock-ttl", &settings.lock_ttl),
-    ] {
-        if let Some(Err(err)) = value {
-            findings.push(Finding::error(
-                field,
-                format!("kured's {flag} is invalid: kured would exit at start-up"),
-                err.clone(),
-            ));
-        }
-    }
-    if let (Some(Ok(window)), Some(Ok(period))) = (&settings.window, &settings.period) {
-        let opening = window.longest_opening();
-        if !period.is_zero() && opening < *period {
-            findings.push(Finding::warning(
-                field,
-                "kured may never look inside its reboot window",
-                format!(
-                    "The window is open for {opening} at a time but kured checks only every {period} (--period), starting at a random moment; make the window longer than the period."
-                ),
-            ));
-        }
-    }
-    match &settings.drain_timeout {
-        Some(Err(err)) => findings.push(Finding::error(
-            field,
-            "kured's --drain-timeout is invalid: kured would exit at start-up",
-            err.clone(),
-        )),
-        Some(Ok(timeout)) => {
-            report.drain_timeout = Some(timeout.to_string());
-            if timeout.is_zero() || timeout.is_negative() {
-                if policy.known_drain_blockers.is_empty() {
-                    findings.push(Finding::warning(
-                        field,
-                        "kured's drain timeout is unbounded",
-                        "With --drain-timeout 0 (the default) a drain that a PodDisruptionBudget refuses waits forever and the node is never rebooted. Set configuration.drainTimeout (for example 30m).",
-                    ));
-                } else {
-                    findings.push(Finding::error(
-                        Field::KnownDrainBlockers,
-                        "kured's drain timeout is unbounded and these budgets block every drain",
-                        format!(
-                            "Blocking budgets: {}.\nWith --drain-timeout 0 (the default) the first drain of a node that runs their pods waits forever. Set configuration.drainTimeout (for example 30m), or fix the budgets (more replicas, or maxUnavailable of at least 1).",
-                            policy.known_drain_blockers.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-        None => {}
-    }
-}
-
 fn chart_finding(err: ChartError) -> Finding {
     use crate::chart::values::ValuesError;
     let field = match &err {
@@ -659,11 +566,17 @@ fn chart_finding(err: ChartError) -> Finding {
         ) => KuredField::Values(Some(*index)),
         _ => KuredField::Values(None),
     };
-    let summary = match field {
-        KuredField::ChartVersion => "unsupported kured chart version",
-        _ => "kured chart values cannot be rendered",
+    let (kind, summary) = match field {
+        KuredField::ChartVersion => (
+            FindingKind::ChartVersionUnsupported,
+            "unsupported kured chart version",
+        ),
+        _ => (
+            FindingKind::ChartValuesInvalid,
+            "kured chart values cannot be rendered",
+        ),
     };
-    Finding::error(Field::Kured(field), summary, err.to_string())
+    Finding::new(kind, Field::Kured(field), summary, err.to_string())
 }
 
 fn manifest_finding(err: ManifestError, kured: bool) -> Finding {
@@ -672,7 +585,8 @@ fn manifest_finding(err: ManifestError, kured: bool) -> Finding {
     } else {
         (Field::Gate(GateField::Manifest), "gate")
     };
-    Finding::error(
+    Finding::new(
+        FindingKind::ManifestUnreadable,
         field,
         format!("the {what} DaemonSet manifest cannot be read"),
         err.to_string(),

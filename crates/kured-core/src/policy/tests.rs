@@ -51,8 +51,23 @@ fn errors(report: &PolicyReport) -> Vec<&Finding> {
     report
         .findings
         .iter()
-        .filter(|f| f.severity == Severity::Error)
+        .filter(|f| f.severity() == Severity::Error)
         .collect()
+}
+
+fn kinds(findings: &[&Finding]) -> Vec<FindingKind> {
+    findings.iter().map(|f| f.kind).collect()
+}
+
+fn chart_entries(version: &str, values: &[&str]) -> KuredInput {
+    KuredInput {
+        source: KuredSource::Chart {
+            chart_version: version.to_string(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            image_tag: None,
+        },
+        container: "kured".to_string(),
+    }
 }
 
 const FIXED: &str =
@@ -71,16 +86,19 @@ fn the_incident_fails_naming_both_node_paths_and_chains() {
     let errs = errors(&report);
     assert_eq!(errs.len(), 1, "{errs:#?}");
     let e = errs[0];
-    assert_eq!(e.field, Field::Kured(KuredField::Values(None)));
+    assert_eq!(e.kind, FindingKind::SentinelDivergence);
+    // The one values entry sets rebootSentinel, so it is the argument at fault.
+    assert_eq!(e.field, Field::Kured(KuredField::Values(Some(0))));
+    // The summary names both node paths: that is the evidence, not the identity.
     assert!(
-        e.summary.contains("/sentinel/gated-reboot-required"),
+        e.summary.contains("/sentinel/gated-reboot-required")
+            && e.summary.contains("/var/run/gated-reboot-required"),
         "{}",
         e.summary
     );
-    assert!(
-        e.summary.contains("/var/run/gated-reboot-required"),
-        "{}",
-        e.summary
+    assert_eq!(
+        e.fix.as_ref().map(ToString::to_string).as_deref(),
+        Some("set configuration.rebootSentinel to /var/run/gated-reboot-required")
     );
     assert!(e.detail.contains("kured's chain"), "{}", e.detail);
     assert!(e.detail.contains("hostPath /sentinel"), "{}", e.detail);
@@ -130,11 +148,9 @@ fn the_ungated_default_is_refused() {
         &incident_gate(),
     );
     let errs = errors(&report);
-    assert!(
-        errs.iter()
-            .any(|e| e.summary.contains("the gate is bypassed")),
-        "{errs:#?}"
-    );
+    assert_eq!(kinds(&errs), [FindingKind::GateBypassed], "{errs:#?}");
+    // rebootSentinel is the chart's default: no entry set it, so the list is at fault.
+    assert_eq!(errs[0].field, Field::Kured(KuredField::Values(None)));
 }
 
 #[test]
@@ -144,14 +160,20 @@ fn a_declared_path_is_checked_on_both_sides() {
         &chart("5.11.0", FIXED),
         &incident_gate(),
     );
-    let fields: Vec<Field> = errors(&report).iter().map(|e| e.field).collect();
-    assert!(
-        fields.contains(&Field::Kured(KuredField::Values(None))),
-        "{fields:?}"
-    );
-    assert!(
-        fields.contains(&Field::Gate(GateField::SentinelPath)),
-        "{fields:?}"
+    let found: Vec<(FindingKind, Field)> =
+        errors(&report).iter().map(|e| (e.kind, e.field)).collect();
+    assert_eq!(
+        found,
+        [
+            (
+                FindingKind::KuredPathMismatch,
+                Field::Kured(KuredField::Values(Some(0)))
+            ),
+            (
+                FindingKind::GatePathMismatch,
+                Field::Gate(GateField::SentinelPath)
+            ),
+        ]
     );
 }
 
@@ -167,11 +189,9 @@ fn a_read_only_gate_mount_is_refused() {
             true,
         ),
     );
-    assert!(
-        errors(&report)
-            .iter()
-            .any(|e| e.field == Field::Gate(GateField::ReadOnly))
-    );
+    let errs = errors(&report);
+    assert_eq!(kinds(&errs), [FindingKind::GateReadOnly]);
+    assert_eq!(errs[0].field, Field::Gate(GateField::ReadOnly));
 }
 
 #[test]
@@ -186,43 +206,99 @@ fn an_empty_sentinel_with_the_mount_on_is_refused() {
     );
     let errs = errors(&report);
     assert!(
-        errs.iter().any(|e| e.summary.contains("hostPath \".\"")),
+        kinds(&errs).contains(&FindingKind::HostPathNotAbsolute),
         "{errs:#?}"
     );
 }
 
 #[test]
-fn invalid_windows_and_durations_are_refused() {
+fn invalid_windows_and_durations_are_refused_on_their_flag() {
+    use crate::kured::settings::Flag;
     let cases = [
         (
             "configuration:\n  rebootSentinel: /var/run/g\n  startTime: \"25:00\"\n  drainTimeout: 5m\n",
-            "reboot window",
+            FindingKind::WindowInvalid,
+            Flag::StartTime,
         ),
         (
             "configuration:\n  rebootSentinel: /var/run/g\n  timeZone: Mars/Olympus\n  drainTimeout: 5m\n",
-            "reboot window",
+            FindingKind::WindowInvalid,
+            Flag::TimeZone,
         ),
         (
             "configuration:\n  rebootSentinel: /var/run/g\n  drainTimeout: 30 minutes\n",
-            "--drain-timeout",
+            FindingKind::FlagInvalid,
+            Flag::DrainTimeout,
         ),
         (
             "configuration:\n  rebootSentinel: /var/run/g\n  drainTimeout: 5m\n  period: 1x\n",
-            "--period",
+            FindingKind::FlagInvalid,
+            Flag::Period,
         ),
     ];
-    for (values, needle) in cases {
+    for (values, kind, flag) in cases {
         let report = evaluate(
             &policy(None, &[]),
             &chart("5.11.0", values),
             &gate_mount("/host/var-run/g", "/var/run", "/host/var-run", false),
         );
-        let errs = errors(&report);
-        assert!(
-            errs.iter().any(|e| e.summary.contains(needle)),
-            "{values}: {errs:#?}"
-        );
+        let found: Vec<(FindingKind, Option<Flag>)> =
+            errors(&report).iter().map(|e| (e.kind, e.flag)).collect();
+        assert_eq!(found, [(kind, Some(flag))], "{values}");
     }
+}
+
+#[test]
+fn a_flag_finding_lands_on_the_values_entry_that_set_it() {
+    use crate::kured::settings::Flag;
+    let report = evaluate(
+        &policy(None, &[]),
+        &chart_entries(
+            "5.11.0",
+            &[
+                "configuration:\n  rebootSentinel: /var/run/g\n  drainTimeout: 5m\n",
+                "configuration:\n  rebootDays: [mo, funday]\n",
+                "configuration:\n  endTime: \"25:00\"\n  concurrency: many\n",
+            ],
+        ),
+        &gate_mount("/host/var-run/g", "/var/run", "/host/var-run", false),
+    );
+    let found: Vec<(FindingKind, Option<Flag>, Field)> = errors(&report)
+        .iter()
+        .map(|e| (e.kind, e.flag, e.field))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                FindingKind::WindowInvalid,
+                Some(Flag::RebootDays),
+                Field::Kured(KuredField::Values(Some(1)))
+            ),
+            (
+                FindingKind::WindowInvalid,
+                Some(Flag::EndTime),
+                Field::Kured(KuredField::Values(Some(2)))
+            ),
+            (
+                FindingKind::FlagInvalid,
+                Some(Flag::Concurrency),
+                Field::Kured(KuredField::Values(Some(2)))
+            ),
+        ]
+    );
+    let fixes: Vec<String> = errors(&report)
+        .iter()
+        .filter_map(|e| e.fix.as_ref().map(ToString::to_string))
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            "set configuration.rebootDays to a list of days such as [mo, tu, we, th, fr]",
+            "set configuration.endTime to a time of day such as 05:00",
+            "set configuration.concurrency to 1",
+        ]
+    );
 }
 
 #[test]
@@ -260,45 +336,49 @@ fn a_window_with_no_day_never_opens() {
         },
         &gate_mount("/host/var-run/g", "/var/run", "/host/var-run", false),
     );
-    assert!(
-        errors(&report)
-            .iter()
-            .any(|e| e.summary.contains("reboot window")),
+    assert_eq!(
+        kinds(&errors(&report)),
+        [FindingKind::WindowNeverOpens],
         "{:#?}",
         report.findings
     );
 }
 
 #[test]
-fn an_unbounded_drain_is_a_warning_alone_and_an_error_with_blockers() {
-    let values = "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n";
+fn an_unbounded_drain_is_a_warning_alone_and_known_blockers_an_error_whatever_the_timeout() {
+    let unbounded = "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n";
     let alone = evaluate(
         &policy(None, &[]),
-        &chart("5.11.0", values),
+        &chart("5.11.0", unbounded),
         &incident_gate(),
     );
     assert!(errors(&alone).is_empty(), "{:#?}", alone.findings);
-    assert!(
-        alone
-            .findings
-            .iter()
-            .any(|f| f.severity == Severity::Warning && f.summary.contains("unbounded"))
-    );
+    let warnings: Vec<FindingKind> = alone.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(warnings, [FindingKind::DrainTimeoutUnbounded]);
     assert_eq!(alone.drain_timeout.as_deref(), Some("0s"));
 
-    let blocked = evaluate(
-        &policy(None, &["apps/web", "apps/api"]),
-        &chart("5.11.0", values),
-        &incident_gate(),
-    );
-    let errs = errors(&blocked);
-    assert_eq!(errs.len(), 1, "{errs:#?}");
-    assert_eq!(errs[0].field, Field::KnownDrainBlockers);
-    assert!(
-        errs[0].detail.contains("apps/web, apps/api"),
-        "{}",
-        errs[0].detail
-    );
+    let cases = [
+        (unbounded, Some(FindingKind::DrainHangs)),
+        (FIXED, Some(FindingKind::BlockedNodesNeverReboot)),
+        (
+            "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n  forceReboot: true\n",
+            None,
+        ),
+        (
+            "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  forceReboot: true\n",
+            Some(FindingKind::DrainHangs),
+        ),
+    ];
+    for (values, error) in cases {
+        let blocked = evaluate(
+            &policy(None, &["apps/web", "apps/api"]),
+            &chart("5.11.0", values),
+            &incident_gate(),
+        );
+        let errs = errors(&blocked);
+        assert_eq!(kinds(&errs), Vec::from_iter(error), "{values}");
+        assert!(errs.iter().all(|e| e.field == Field::KnownDrainBlockers));
+    }
 }
 
 #[test]
@@ -340,7 +420,7 @@ fn unreadable_input_is_an_error_on_the_right_argument() {
     for (input, field) in cases {
         let err = analyse_kured(&input, &aliases).expect_err("input must be refused");
         assert_eq!(err.field, field, "{err:#?}");
-        assert_eq!(err.severity, Severity::Error);
+        assert_eq!(err.severity(), Severity::Error);
     }
 }
 
@@ -400,12 +480,8 @@ fn manifests_read_the_version_from_the_image() {
     )
     .unwrap();
     assert_eq!(kured.app_version, None);
-    assert!(
-        kured
-            .warnings
-            .iter()
-            .any(|w| w.summary.contains("version cannot be read"))
-    );
+    let warnings: Vec<FindingKind> = kured.warnings.iter().map(|w| w.kind).collect();
+    assert_eq!(warnings, [FindingKind::KuredVersionUnknown]);
 }
 
 #[test]
@@ -419,12 +495,8 @@ fn command_mode_is_a_warning() {
         &incident_gate(),
     );
     assert!(errors(&report).is_empty(), "{:#?}", report.findings);
-    assert!(
-        report
-            .findings
-            .iter()
-            .any(|f| f.summary.contains("sentinel command"))
-    );
+    let warnings: Vec<FindingKind> = report.findings.iter().map(|f| f.kind).collect();
+    assert_eq!(warnings, [FindingKind::SentinelCommand]);
 }
 
 #[test]
