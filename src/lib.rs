@@ -9,7 +9,8 @@
 //!   `sentinel_paths`, `pdb_coverage`, and `functions/`;
 //! - `inputs` and `live`: the `kured` and `gate` objects they share, from configuration or
 //!   from the cluster;
-//! - [`cluster`]: read-only access to a live cluster through `kube`.
+//! - [`cluster`]: read-only access to a live cluster through `kube`;
+//! - [`version`]: what `--version` prints and the handshake logs.
 
 pub mod cluster;
 mod functions;
@@ -19,13 +20,24 @@ mod live;
 mod pdb_coverage;
 pub mod provider;
 mod sentinel_paths;
+pub mod version;
 
 pub use provider::{KuredProvider, ProviderState};
 
 /// The provider's registry address, as stacks write it in `required_providers`.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/rebootgate/kured";
 
-/// Runs the provider as a Terraform plugin.
+/// Runs the provider as a Terraform plugin, or prints its version when asked to.
 pub fn run() -> std::process::ExitCode {
-    tfplugin::serve::main(KuredProvider, PROVIDER_ADDRESS)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if version::requested(&args) {
+        print!("{}", version::report());
+        return std::process::ExitCode::SUCCESS;
+    }
+    let version = version::summary();
+    let options = tfplugin::serve::ServeOptions {
+        provider_address: PROVIDER_ADDRESS,
+        version: &version,
+    };
+    tfplugin::serve::main_with_options(KuredProvider, &options)
 }

@@ -27,8 +27,30 @@ use super::{logging, tls};
 /// attribute, so the limit sits far above any document the core is asked to read.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
+/// What a provider binary says about itself to the plugin layer.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeOptions<'a> {
+    /// The provider's registry address (`registry.terraform.io/NAMESPACE/TYPE`), which
+    /// `--debug` puts in the `TF_REATTACH_PROVIDERS` value.
+    pub provider_address: &'a str,
+    /// The provider's version and build, logged with the line that announces the socket
+    /// so a `TF_LOG` trace says which build answered; empty when the provider has none.
+    pub version: &'a str,
+}
+
 /// Runs a provider as a plugin process: the whole of a provider binary's `main`.
 pub fn main<P: Provider>(provider: P, provider_address: &str) -> ExitCode {
+    main_with_options(
+        provider,
+        &ServeOptions {
+            provider_address,
+            version: "",
+        },
+    )
+}
+
+/// [`main`], with the provider's version for the logs.
+pub fn main_with_options<P: Provider>(provider: P, options: &ServeOptions<'_>) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mode = match handshake::mode(&args, |k| std::env::var(k).ok()) {
         Ok(mode) => mode,
@@ -50,7 +72,7 @@ pub fn main<P: Provider>(provider: P, provider_address: &str) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(serve(provider, mode, provider_address));
+    let result = runtime.block_on(serve(provider, mode, options));
     // Exit without waiting for idle runtime threads: Terraform waits for this process.
     runtime.shutdown_background();
     match result {
@@ -75,11 +97,15 @@ fn install_panic_hook() {
 pub async fn serve<P: Provider>(
     provider: P,
     mode: Mode,
-    provider_address: &str,
+    options: &ServeOptions<'_>,
 ) -> anyhow::Result<()> {
     let socket = handshake::socket_path();
     let listener = UnixListener::bind(&socket)?;
-    tracing::debug!(socket = %socket.display(), "listening for Terraform");
+    tracing::debug!(
+        socket = %socket.display(),
+        version = options.version,
+        "listening for Terraform"
+    );
     let _cleanup = RemoveOnDrop(socket.clone());
 
     let (tls, certificate) = match &mode {
@@ -107,7 +133,7 @@ pub async fn serve<P: Provider>(
         Mode::Debug => {
             println!(
                 "terraform-provider-kured is running for a debugger. In the shell that runs Terraform, set:\n\n\texport TF_REATTACH_PROVIDERS='{}'\n\nPress Ctrl-C to stop it.",
-                handshake::reattach_value(provider_address, &socket)
+                handshake::reattach_value(options.provider_address, &socket)
             );
         }
     }
