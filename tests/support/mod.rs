@@ -2,5 +2,7 @@
 //! with `mod support;`.
 
 pub mod fake_apiserver;
+pub mod https;
 pub mod kured;
+pub mod release;
 pub mod terraform;
