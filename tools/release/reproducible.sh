@@ -133,6 +133,14 @@ for file in $a_files; do
     fi
 done
 
+# Each binary names the commit both were built from.
+for bin in "$a_bin" "$b_bin"; do
+    if ! "$bin" --version | grep -qx "commit: $commit"; then
+        echo "WRONG COMMIT  $bin --version says: $("$bin" --version | tr '\n' ' ')"
+        failed=1
+    fi
+done
+
 # Identical builds could still share a leak (a path both sides have in common).
 for bin in "$a_bin" "$b_bin"; do
     for path in "$ROOT" "$WORK" "$user_home/" "$user_cargo_home" "$RUSTUP_HOME"; do
