@@ -14,6 +14,8 @@
 #   $CARGO_HOME/registry, files that build scripts generate under the target directory,
 #   the checkout in debug info): --remap-path-prefix for each, to fixed names;
 # - the environment's own RUSTFLAGS and cargo configuration: replaced, not extended;
+# - the compiler: the Rust release named in tools/release/rust-toolchain (through rustup;
+#   RUSTUP_TOOLCHAIN overrides it), the one the release workflow installs;
 # - Cargo.lock: --locked;
 # - the commit: recorded by build.rs from git, the same for the same commit;
 # - on Windows, the linker's timestamp and PDB path: build.rs passes /Brepro.
@@ -60,6 +62,11 @@ encoded="$(printf '%s\x1f' "${remaps[@]}")"
 export CARGO_ENCODED_RUSTFLAGS="${encoded%$'\x1f'}"
 unset RUSTFLAGS RUSTDOCFLAGS CARGO_BUILD_RUSTFLAGS
 export CARGO_TARGET_DIR="$TARGET_DIR"
+if command -v rustup >/dev/null 2>&1; then
+    RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(tr -d '[:space:]' <"$ROOT/tools/release/rust-toolchain")}"
+    export RUSTUP_TOOLCHAIN
+fi
+echo "build.sh: $("$CARGO" --version) and $(rustc --version)" >&2
 export CARGO_INCREMENTAL=0
 
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
