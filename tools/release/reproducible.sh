@@ -36,12 +36,9 @@ fi
 
 user_home="$HOME"
 user_cargo_home="${CARGO_HOME:-$user_home/.cargo}"
+# rustup's toolchains stay where they are whatever HOME says; build.sh picks the one
+# tools/release/rust-toolchain names.
 export RUSTUP_HOME="${RUSTUP_HOME:-$user_home/.rustup}"
-# Both sides use the toolchain active here, whatever their HOME says.
-if command -v rustup >/dev/null 2>&1; then
-    RUSTUP_TOOLCHAIN="$(cd "$ROOT" && rustup show active-toolchain | cut -d ' ' -f 1)"
-    export RUSTUP_TOOLCHAIN
-fi
 
 checkout() {
     local dir="$1"
