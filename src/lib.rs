@@ -12,7 +12,8 @@
 //! - `validators`: checks of argument values that several adapters make (which way an
 //!   object is described, Kubernetes names, durations), each on the attribute at fault;
 //! - `findings`: policy findings as diagnostics on the attribute at fault, with their code;
-//! - [`cluster`]: read-only access to a live cluster through `kube`.
+//! - [`cluster`]: read-only access to a live cluster through `kube`;
+//! - [`version`]: what `--version` prints and the handshake logs.
 
 pub mod cluster;
 mod findings;
@@ -24,17 +25,22 @@ mod pdb_coverage;
 pub mod provider;
 mod sentinel_paths;
 mod validators;
+pub mod version;
 
 pub use provider::{KuredProvider, ProviderState};
 
 /// The provider's registry address, as stacks write it in `required_providers`.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/rebootgate/kured";
 
-/// Runs the provider as a Terraform plugin.
+/// Runs the provider as a Terraform plugin, or prints its version when asked to.
 pub fn run() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if version::requested(&args) {
+        print!("{}", version::report());
+        return std::process::ExitCode::SUCCESS;
+    }
     tfplugin::serve::main(
         KuredProvider,
-        tfplugin::serve::ServeOptions::new(PROVIDER_ADDRESS)
-            .with_version(env!("CARGO_PKG_VERSION")),
+        tfplugin::serve::ServeOptions::new(PROVIDER_ADDRESS).with_version(version::summary()),
     )
 }

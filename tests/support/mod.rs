@@ -3,5 +3,7 @@
 
 pub mod diagnostics;
 pub mod fake_apiserver;
+pub mod https;
 pub mod kured;
+pub mod release;
 pub mod terraform;

@@ -113,7 +113,11 @@ pub async fn serve<P: Provider>(
     let binary = format!("terraform-provider-{}", provider.type_name());
     let socket = handshake::socket_path();
     let listener = UnixListener::bind(&socket)?;
-    tracing::debug!(socket = %socket.display(), "listening for Terraform");
+    tracing::debug!(
+        socket = %socket.display(),
+        version = options.version.as_deref().unwrap_or("unknown"),
+        "listening for Terraform"
+    );
     let _cleanup = RemoveOnDrop(socket.clone());
 
     let (tls, certificate) = match &mode {

@@ -257,3 +257,59 @@ output "upper" {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn version_flag_prints_the_version_and_target_without_serving() {
+    let out = provider()
+        .arg("--version")
+        .output()
+        .expect("the provider runs");
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.first().copied(),
+        Some(concat!(
+            "terraform-provider-kured v",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{stdout}"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("commit: ")), "{stdout}");
+    let target = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("target: "))
+        .expect("a target line");
+    assert!(target.contains(std::env::consts::ARCH), "{stdout}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_socket_log_line_names_the_version() {
+    let mut child = provider()
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("TF_LOG_PROVIDER", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the provider starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .expect("a handshake line");
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("the provider stops");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let log: serde_json::Value =
+        serde_json::from_str(stderr.lines().next().expect("a log line")).expect("JSON");
+    assert_eq!(log["@message"], "listening for Terraform");
+    let version = log["version"].as_str().expect("a version field");
+    assert!(
+        version.starts_with(concat!(env!("CARGO_PKG_VERSION"), " (")),
+        "{version}"
+    );
+}
