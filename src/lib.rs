@@ -6,7 +6,7 @@
 //!
 //! - [`provider`]: the provider's configuration and the list of what it serves;
 //! - one file per resource, data source and function: `gated_reboot_policy`,
-//!   `sentinel_paths`, `pdb_coverage`, and `functions/`;
+//!   `sentinel_paths`, `pdb_coverage`, `reboot_forecast`, and `functions/`;
 //! - `inputs` and `live`: the `kured` and `gate` objects they share, from configuration or
 //!   from the cluster;
 //! - [`cluster`]: read-only access to a live cluster through `kube`.
@@ -18,6 +18,7 @@ mod inputs;
 mod live;
 mod pdb_coverage;
 pub mod provider;
+mod reboot_forecast;
 mod sentinel_paths;
 
 pub use provider::{KuredProvider, ProviderState};

@@ -2,5 +2,6 @@
 //! with `mod support;`.
 
 pub mod fake_apiserver;
+pub mod forecast;
 pub mod kured;
 pub mod terraform;

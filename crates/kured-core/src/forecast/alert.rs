@@ -29,16 +29,14 @@ pub struct Derivation {
     pub never_rebooting: usize,
 }
 
-/// `longest_gap + rollout + period`, rounded up to whole minutes.
+/// `longest_gap + rollout + period`, each rounded up to whole minutes so the comment's
+/// sum is exact.
 pub fn backlog_alert_after(d: &Derivation) -> GoDuration {
-    let total = d
-        .longest_gap
-        .as_nanos()
-        .max(0)
-        .saturating_add(d.rollout.as_nanos().max(0))
-        .saturating_add(d.period.as_nanos().max(0));
-    let minutes = total.div_euclid(MINUTE) + i64::from(total.rem_euclid(MINUTE) > 0);
-    GoDuration::from_nanos(minutes.max(1).saturating_mul(MINUTE))
+    let total = [d.longest_gap, d.rollout, d.period]
+        .into_iter()
+        .map(|part| round_up(part).as_nanos())
+        .fold(0i64, i64::saturating_add);
+    GoDuration::from_nanos(total.max(MINUTE))
 }
 
 /// A duration of whole minutes as Prometheus writes one: `70h12m`, `45m`.
@@ -63,7 +61,7 @@ pub fn backlog_alert(d: &Derivation, namespace: &str) -> String {
     out.push_str("# kured rollout can take. Derived by the kured_reboot_forecast data source:\n");
     out.push_str(&format!(
         "#     {:>9}  longest stretch the reboot window ({}) stays closed\n",
-        pd(d.longest_gap),
+        pd(round_up(d.longest_gap)),
         d.window
     ));
     out.push_str(&format!(
@@ -72,10 +70,10 @@ pub fn backlog_alert(d: &Derivation, namespace: &str) -> String {
     ));
     out.push_str(&format!(
         "#   + {:>9}  one --period, as kured's first look in the window may come that late\n",
-        pd(d.period)
+        pd(round_up(d.period))
     ));
     out.push_str(&format!(
-        "#   = {:>9}  (rounded up to whole minutes)\n",
+        "#   = {:>9}  (each part rounded up to whole minutes; the window's wall clock, daylight-saving shifts aside)\n",
         pd(after)
     ));
     if d.never_rebooting > 0 {
@@ -133,10 +131,13 @@ mod tests {
             never_rebooting: 0,
         };
         let after = backlog_alert_after(&d);
+        // 64h (63h59m59s rounded up) + 5h13m + 1h.
         assert_eq!(after.to_string(), "70h13m0s");
         assert!(after > hours(24), "a fixed 24h would fire every weekend");
         let yaml = backlog_alert(&d, "kube-system");
         assert!(yaml.contains("for: 70h13m\n"), "{yaml}");
+        assert!(yaml.contains("#           64h  longest stretch"), "{yaml}");
+        assert!(yaml.contains("#   +     5h13m  forecast rollout"), "{yaml}");
         assert!(yaml.contains("expr: kured_reboot_required == 1"), "{yaml}");
         assert!(yaml.contains("{{ $labels.node }}"), "{yaml}");
         let docs: serde_json::Value = serde_yaml_ng::from_str(&yaml).expect("valid YAML");
