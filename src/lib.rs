@@ -6,7 +6,7 @@
 //!
 //! - [`provider`]: the provider's configuration and the list of what it serves;
 //! - one file per resource, data source and function: `gated_reboot_policy`,
-//!   `sentinel_paths`, `pdb_coverage`, and `functions/`;
+//!   `sentinel_paths`, `pdb_coverage`, `reboot_forecast`, and `functions/`;
 //! - `inputs` and `live`: the `kured` and `gate` objects they share, from configuration or
 //!   from the cluster;
 //! - `validators`: checks of argument values that several adapters make (which way an
@@ -23,6 +23,7 @@ mod inputs;
 mod live;
 mod pdb_coverage;
 pub mod provider;
+mod reboot_forecast;
 mod sentinel_paths;
 mod validators;
 pub mod version;

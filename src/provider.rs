@@ -84,6 +84,7 @@ impl Provider for KuredProvider {
         vec![
             Arc::new(crate::sentinel_paths::SentinelPaths),
             Arc::new(crate::pdb_coverage::PdbCoverage),
+            Arc::new(crate::reboot_forecast::RebootForecast),
         ]
     }
 

@@ -13,12 +13,15 @@
 //! | [`chart`] | the kured Helm chart: releases, values, rendering, recommended values |
 //! | [`policy`] | a gated reboot policy: kured and the gate resolved to node files, and the findings |
 //! | [`pdb`] | PodDisruptionBudget coverage, as the disruption controller computes it |
+//! | [`forecast`] | one kured rollout over a cluster: which nodes reboot, which never do, and when |
 //!
 //! Dependencies point down the table: `policy` uses `chart`, `kured`, `k8s` and `base`;
-//! nothing below uses what is above it.
+//! `forecast` uses `pdb`, `kured`, `k8s` and `base`; nothing uses what is below it in the
+//! table.
 
 pub mod base;
 pub mod chart;
+pub mod forecast;
 pub mod k8s;
 pub mod kured;
 pub mod pdb;

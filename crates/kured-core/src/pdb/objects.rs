@@ -353,6 +353,19 @@ impl Inventory {
         self.add_tree(number, document, 0, &mut Strings::default())
     }
 
+    /// Adds one object (unpacking Lists from nesting level `depth`) with its strings shared
+    /// through `strings`, for a reader that takes more from the same documents than the
+    /// inventory keeps and so parses them once for both.
+    pub fn add_shared(
+        &mut self,
+        number: usize,
+        object: &Json,
+        depth: usize,
+        strings: &mut Strings,
+    ) -> Result<(), InventoryError> {
+        self.add_tree(number, object, depth, strings)
+    }
+
     fn add_tree(
         &mut self,
         number: usize,
