@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::cluster::{Cluster, ClusterSettings, DEFAULT_REQUEST_TIMEOUT};
+use crate::cluster::{
+    ByteSize, Cluster, ClusterSettings, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_REQUEST_TIMEOUT,
+};
 use kured_core::base::duration::GoDuration;
 use kured_core::base::node_path::HostPathAliases;
 use tfplugin::api::{DataSource, Function, Provider, Resource};
@@ -55,6 +57,12 @@ impl Provider for KuredProvider {
                         "request_timeout",
                         Type::String,
                         "The longest one request to the cluster may take, as a Go duration. Defaults to `30s`.",
+                    )
+                    .optional(),
+                    Attribute::new(
+                        "max_response_size",
+                        Type::String,
+                        "The largest answer the provider reads from the cluster, such as `64MiB`, `512KiB` or `1GiB` (B, KiB, MiB, GiB, or KB, MB, GB). A larger answer fails the read instead of filling the provider's memory. Defaults to `64MiB`, more than fifteen times a list page of 500 typical pods.",
                     )
                     .optional(),
                     Attribute::new(
@@ -131,7 +139,10 @@ fn aliases_from(config: &Value, diags: &mut Diagnostics) -> Option<HostPathAlias
     }
 }
 
-/// Reads the kubeconfig settings and the request timeout. Unknown values (a path from
+/// Below this, even one object or a `Status` answer may not fit.
+const MIN_RESPONSE_SIZE: ByteSize = ByteSize(64 << 10);
+
+/// Reads the kubeconfig settings, the request timeout and the response cap. Unknown values (a path from
 /// another resource) fall back to the defaults here; live reads then report what failed.
 fn cluster_settings(config: &Value, diags: &mut Diagnostics) -> Option<ClusterSettings> {
     let text = |name: &str| config.get(name).and_then(Value::as_str).map(str::to_string);
@@ -172,9 +183,34 @@ fn cluster_settings(config: &Value, diags: &mut Diagnostics) -> Option<ClusterSe
             }
         },
     };
+    let max_response_size = match text("max_response_size") {
+        None => DEFAULT_MAX_RESPONSE_SIZE,
+        Some(raw) => match ByteSize::parse(&raw) {
+            Ok(size) if size.0 >= MIN_RESPONSE_SIZE.0 => size,
+            Ok(_) => {
+                diags.error_at(
+                    AttrPath::attr("max_response_size"),
+                    "max_response_size is too small",
+                    format!("{raw:?} would refuse even a short error answer from the API server; use at least {MIN_RESPONSE_SIZE}, such as the default {DEFAULT_MAX_RESPONSE_SIZE}."),
+                );
+                ok = false;
+                DEFAULT_MAX_RESPONSE_SIZE
+            }
+            Err(err) => {
+                diags.error_at(
+                    AttrPath::attr("max_response_size"),
+                    "invalid max_response_size",
+                    err.to_string(),
+                );
+                ok = false;
+                DEFAULT_MAX_RESPONSE_SIZE
+            }
+        },
+    };
     ok.then(|| ClusterSettings {
         kubeconfig_path: text("kubeconfig_path"),
         context: text("kubeconfig_context"),
         request_timeout,
+        max_response_size,
     })
 }

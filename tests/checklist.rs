@@ -18,7 +18,10 @@ fn root() -> &'static Path {
 fn test_sources() -> String {
     let mut text = String::new();
     for dir in [root().join("tests"), root().join("tests/support")] {
-        for entry in std::fs::read_dir(dir).expect("tests/ is readable").flatten() {
+        for entry in std::fs::read_dir(dir)
+            .expect("tests/ is readable")
+            .flatten()
+        {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("checklist.rs") {
                 text.push_str(&std::fs::read_to_string(&path).expect("a readable test"));
@@ -45,7 +48,10 @@ fn served() -> Vec<(String, PathBuf, String)> {
         let name = d.type_name();
         out.push((
             format!("data source {name}"),
-            examples.join("data-sources").join(name).join("data-source.tf"),
+            examples
+                .join("data-sources")
+                .join(name)
+                .join("data-source.tf"),
             format!("data \"{name}\""),
         ));
     }
@@ -85,7 +91,10 @@ fn every_example_directory_belongs_to_something_served() {
         .collect();
     for kind in ["resources", "data-sources", "functions"] {
         let dir = root().join("examples").join(kind);
-        for entry in std::fs::read_dir(&dir).expect("examples/ is readable").flatten() {
+        for entry in std::fs::read_dir(&dir)
+            .expect("examples/ is readable")
+            .flatten()
+        {
             assert!(
                 expected.contains(&entry.path()),
                 "{} is an example of nothing the provider serves",

@@ -85,6 +85,7 @@ fn cluster_for(dir: &Path, server_url: &str) -> Cluster {
             kubeconfig_path: Some(path.display().to_string()),
             context: None,
             request_timeout: TIMEOUT,
+            ..ClusterSettings::default()
         },
         KubeEnvironment::default(),
     )
@@ -451,6 +452,7 @@ async fn an_unknown_context_lists_the_known_ones() {
             kubeconfig_path: Some(path.display().to_string()),
             context: Some("prod".to_owned()),
             request_timeout: TIMEOUT,
+            ..ClusterSettings::default()
         },
         KubeEnvironment::default(),
     );
@@ -503,6 +505,7 @@ async fn no_kubeconfig_anywhere_lists_where_it_looked() {
         kubeconfig: None,
         home: Some(empty.path().to_path_buf()),
         in_cluster: false,
+        ..KubeEnvironment::default()
     };
     let cluster = Cluster::with_environment(ClusterSettings::default(), env);
 
@@ -522,6 +525,7 @@ async fn no_kubeconfig_anywhere_lists_where_it_looked() {
         kubeconfig: Some(format!("{}:{}", missing.display(), missing.display()).into()),
         home: Some(empty.path().to_path_buf()),
         in_cluster: false,
+        ..KubeEnvironment::default()
     };
     let cluster = Cluster::with_environment(ClusterSettings::default(), env);
     let err = cluster.connect().await.expect_err("nothing to find");
@@ -541,6 +545,7 @@ async fn kubeconfig_env_with_several_paths_is_merged() {
         kubeconfig: Some(format!("{}:{}", missing.display(), real.display()).into()),
         home: None,
         in_cluster: false,
+        ..KubeEnvironment::default()
     };
     let cluster = Cluster::with_environment(
         ClusterSettings {
