@@ -45,10 +45,12 @@ use transport::Limits;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Default for [`ClusterSettings::max_response_size`]. One list page of 500 pods as a
-/// 1.33 API server returns them (managed fields, status, projected service account
-/// volume) measures about 3.6 MiB (`tests/cluster_limits.rs` builds and measures one);
-/// 64 MiB holds such a page more than fifteen times over, and still refuses the
-/// gigabyte answers of a broken proxy before the provider holds them in memory.
+/// 1.33 API server returns them (managed fields, probes, environment, the projected
+/// service account volume, a running container's status: about 8 KB a pod) measures
+/// 3.8 MiB (`tests/cluster.rs`, `the_default_cap_holds_a_page_of_500_real_pods_many_times_over`);
+/// 64 MiB holds such a page 16 times over, and pods four times as large (long
+/// environments, big annotations) still four times, while the gigabyte answer of a
+/// broken proxy is refused before the provider holds it in memory.
 pub const DEFAULT_MAX_RESPONSE_SIZE: ByteSize = ByteSize(64 << 20);
 
 /// Objects asked for per list request, as `kubectl`'s default chunk size.

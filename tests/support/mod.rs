@@ -3,4 +3,7 @@
 
 pub mod fake_apiserver;
 pub mod kured;
+pub mod pki;
+pub mod pods;
+pub mod proxies;
 pub mod terraform;
