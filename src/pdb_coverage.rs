@@ -304,9 +304,10 @@ fn report_unreadable(err: InventoryError, diags: &mut Diagnostics) {
 
 /// The summary says what failed (the error's title) and what was being listed.
 fn report_cluster_error(kind: ListKind, err: &ClusterError, diags: &mut Diagnostics) {
-    let summary = match err {
-        ClusterError::Forbidden { .. } | ClusterError::NotFound { .. } => err.title(),
-        _ => format!("{}: listing {kind}", err.title()),
+    let summary = if err.is_per_request() {
+        format!("{}: listing {kind}", err.title())
+    } else {
+        err.title()
     };
     let mut detail = format!("{err}.");
     if matches!(err, ClusterError::Forbidden { .. }) {

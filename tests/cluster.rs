@@ -941,3 +941,62 @@ async fn the_default_cap_holds_a_page_of_500_real_pods_many_times_over() {
     assert_eq!(listed.len(), 501);
     assert_eq!(server.requests_to("/api/v1/pods").len(), 1 + 2);
 }
+
+#[tokio::test]
+async fn a_token_file_ending_in_a_newline_is_trimmed_as_client_go_does() {
+    let server = FakeApiServer::start(fixtures());
+    let dir = TempDir::new().expect("temp dir");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "t0ken-from-a-file\n").expect("write the token");
+    let path = write_kubeconfig(dir.path(), &server.url(), "fake");
+    let text = std::fs::read_to_string(&path).expect("kubeconfig").replace(
+        "token: fake-token",
+        &format!("tokenFile: {}", token.display()),
+    );
+    std::fs::write(&path, text).expect("rewrite the kubeconfig");
+    let cluster = Cluster::with_environment(
+        ClusterSettings {
+            kubeconfig_path: Some(path.display().to_string()),
+            request_timeout: TIMEOUT,
+            ..ClusterSettings::default()
+        },
+        KubeEnvironment::default(),
+    );
+
+    cluster
+        .list_json(ListKind::Nodes, None, None)
+        .await
+        .expect("the token file is used");
+
+    let sent = server.requests()[0].authorization.clone();
+    assert_eq!(sent.as_deref(), Some("Bearer t0ken-from-a-file"));
+}
+
+#[tokio::test]
+async fn a_token_no_header_can_carry_is_refused_without_a_panic() {
+    let dir = TempDir::new().expect("temp dir");
+    let token = dir.path().join("token.txt");
+    std::fs::write(&token, "line one\nline two\n").expect("write the token");
+    let path = write_kubeconfig(dir.path(), "http://127.0.0.1:1", "fake");
+    let text = std::fs::read_to_string(&path).expect("kubeconfig").replace(
+        "token: fake-token",
+        &format!("tokenFile: {}", token.display()),
+    );
+    std::fs::write(&path, text).expect("rewrite the kubeconfig");
+    let cluster = Cluster::with_environment(
+        ClusterSettings {
+            kubeconfig_path: Some(path.display().to_string()),
+            ..ClusterSettings::default()
+        },
+        KubeEnvironment::default(),
+    );
+
+    let err = cluster.connect().await.expect_err("an invalid token");
+
+    assert!(
+        matches!(err, ClusterError::InvalidKubeconfig { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("HTTP header"), "{err}");
+    assert!(!err.to_string().contains("line two"), "{err}");
+}

@@ -17,6 +17,7 @@ use base64::Engine;
 use kube::config::{AuthInfo, Kubeconfig, KubeconfigError};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
+use secrecy::ExposeSecret;
 
 use super::ClusterError;
 use super::exec::ExecPlugin;
@@ -286,6 +287,28 @@ fn from_kubeconfig(
         None => None,
     };
     let credentials = describe_credentials(&user, exec.as_ref());
+    if user.token.is_none()
+        && let Some(path) = user.token_file.take()
+    {
+        // client-go trims the file (tokens written by `echo` end in a newline); kube
+        // would send the newline and fail with "invalid bearer token". A provider
+        // process lives for one Terraform command, so reading it once is enough.
+        let token = std::fs::read_to_string(&path)
+            .map_err(|e| invalid(format!("cannot read tokenFile {path}: {e}")))?;
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(invalid(format!("tokenFile {path} is empty")));
+        }
+        user.token = Some(token.to_owned().into());
+    }
+    if let Some(token) = &user.token
+        && !valid_bearer(token.expose_secret())
+    {
+        return Err(invalid(
+            "the user's token holds characters an HTTP header cannot carry (a line break or control character); check the token or tokenFile"
+                .to_owned(),
+        ));
+    }
 
     let mut config = kube::Config::new(cluster_url);
     config.default_namespace = selected
@@ -309,6 +332,12 @@ fn from_kubeconfig(
         exec,
         credentials,
     })
+}
+
+/// Whether `token` can be sent as `Authorization: Bearer <token>`; kube panics on one
+/// that cannot.
+pub(super) fn valid_bearer(token: &str) -> bool {
+    http::HeaderValue::from_str(&format!("Bearer {token}")).is_ok()
 }
 
 /// The certificate authorities of `certificate-authority-data` (which wins) or

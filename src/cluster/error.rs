@@ -300,6 +300,25 @@ pub enum ClusterError {
 }
 
 impl ClusterError {
+    /// Whether the failure belongs to one request (so a summary may name it), rather
+    /// than to the configuration every request shares.
+    pub fn is_per_request(&self) -> bool {
+        matches!(
+            self,
+            ClusterError::Unreachable { .. }
+                | ClusterError::Tls { .. }
+                | ClusterError::Timeout { .. }
+                | ClusterError::Throttled { .. }
+                | ClusterError::TooLarge { .. }
+                | ClusterError::Redirected { .. }
+                | ClusterError::ListExpired { .. }
+                | ClusterError::Server { .. }
+                | ClusterError::InvalidResponse { .. }
+                | ClusterError::NotServed { .. }
+                | ClusterError::Unauthorized { .. }
+        )
+    }
+
     /// The diagnostic's summary: what failed, in a few words.
     pub fn title(&self) -> String {
         match self {

@@ -430,6 +430,15 @@ fn parse_credential(stdout: &[u8], api_version: &str) -> Result<Credential, Stri
             );
         }
     };
+    if token
+        .as_deref()
+        .is_some_and(|t| !super::config::valid_bearer(t))
+    {
+        return Err(
+            "status.token holds characters an HTTP header cannot carry (a line break or control character)"
+                .into(),
+        );
+    }
     if token.is_none() && client_certificate.is_none() {
         return Err("status has neither a token nor a client certificate".into());
     }
@@ -491,6 +500,10 @@ mod tests {
             (
                 br#"{"apiVersion":"client.authentication.k8s.io/v1","status":{"token":"s3cret","expirationTimestamp":"soon"}}"#,
                 "RFC 3339",
+            ),
+            (
+                br#"{"apiVersion":"client.authentication.k8s.io/v1","status":{"token":"s3cret\nmore"}}"#,
+                "an HTTP header cannot carry",
             ),
         ];
         for (out, needle) in cases {

@@ -287,10 +287,10 @@ fn transport_error(
 ) -> ClusterError {
     let request = target.describe();
     let url = connection.url.clone();
-    if let kube::Error::Auth(e) = &error {
+    if let Some(auth) = auth_failure(&error) {
         return ClusterError::ClientSetup {
             url,
-            reason: format!("cannot obtain credentials: {}", error_chain(e)),
+            reason: format!("cannot obtain credentials: {}", error_chain(auth)),
         };
     }
     // kube's own wrapper adds only a type name to the message.
@@ -317,6 +317,19 @@ fn transport_error(
             reason,
         },
     }
+}
+
+/// kube's credential layer (token files, client certificates) reports through the
+/// service stack, so its errors can sit anywhere in the chain.
+fn auth_failure(error: &kube::Error) -> Option<&(dyn std::error::Error + 'static)> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(err) = current {
+        if err.is::<kube::client::AuthError>() {
+            return Some(err);
+        }
+        current = err.source();
+    }
+    None
 }
 
 enum Transport {
