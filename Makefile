@@ -13,8 +13,10 @@ DEMO_TERRAFORM := $(shell command -v terraform 2>/dev/null || echo $(PINNED_TERR
 
 .PHONY: tools build install demo test lint bench fuzz clean
 
+# Terraform for every test; tinyproxy and openssl for the live-mode tests.
 tools:
 	bash tools/install-terraform.sh
+	bash tools/install-test-packages.sh
 
 build:
 	$(CARGO) build --release --locked

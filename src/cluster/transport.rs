@@ -310,12 +310,23 @@ fn transport_error(
             request,
             timeout,
         },
-        Transport::Other => ClusterError::Unreachable {
-            url,
-            route: connection.route.clone(),
-            request,
-            reason,
-        },
+        Transport::Other => {
+            // hyper-util says only "tunnel error: unsuccessful" when the proxy answers
+            // CONNECT with anything but 200; say what that usually means.
+            let reason = if reason.contains("tunnel error") {
+                format!(
+                    "{reason} (the proxy refused to open a connection to the API server: check the credentials in the proxy URL, user:password@host, and that the proxy allows CONNECT to this port)"
+                )
+            } else {
+                reason
+            };
+            ClusterError::Unreachable {
+                url,
+                route: connection.route.clone(),
+                request,
+                reason,
+            }
+        }
     }
 }
 
