@@ -56,7 +56,7 @@ impl Provider for KuredProvider {
                     Attribute::new(
                         "request_timeout",
                         Type::String,
-                        "The longest one request to the cluster may take, as a Go duration. Defaults to `30s`.",
+                        "The longest one request to the cluster may take (connecting, waiting out the server's `Retry-After`, reading the answer), and the longest a kubeconfig's exec credential plugin may run, as a Go duration. Defaults to `30s`.",
                     )
                     .optional(),
                     Attribute::new(

@@ -1000,3 +1000,83 @@ async fn a_token_no_header_can_carry_is_refused_without_a_panic() {
     assert!(err.to_string().contains("HTTP header"), "{err}");
     assert!(!err.to_string().contains("line two"), "{err}");
 }
+
+/// A kubeconfig whose user runs `plugin`, which counts its runs in `runs` and hands
+/// out a token expiring at `expires`.
+fn exec_cluster(dir: &Path, server_url: &str, expires: &str) -> (Cluster, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let runs = dir.join("runs");
+    let plugin = dir.join("plugin");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"fake-token\",\"expirationTimestamp\":\"{expires}\"}}}}'\n",
+            runs.display()
+        ),
+    )
+    .expect("write the plugin");
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = write_kubeconfig(dir, server_url, "fake");
+    let text = std::fs::read_to_string(&path).expect("kubeconfig").replace(
+        "      token: fake-token",
+        &format!(
+            "      exec:\n        apiVersion: client.authentication.k8s.io/v1\n        command: {}\n        interactiveMode: Never",
+            plugin.display()
+        ),
+    );
+    std::fs::write(&path, text).expect("rewrite the kubeconfig");
+    let cluster = Cluster::with_environment(
+        ClusterSettings {
+            kubeconfig_path: Some(path.display().to_string()),
+            request_timeout: Duration::from_secs(5),
+            ..ClusterSettings::default()
+        },
+        KubeEnvironment::default(),
+    );
+    (cluster, runs)
+}
+
+fn run_count(runs: &Path) -> usize {
+    std::fs::read_to_string(runs)
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+#[tokio::test]
+async fn an_exec_credential_is_reused_until_its_expiration_timestamp() {
+    let server = FakeApiServer::start(fixtures());
+
+    let fresh = TempDir::new().expect("temp dir");
+    let (cluster, runs) = exec_cluster(fresh.path(), &server.url(), "2099-01-01T00:00:00Z");
+    let (a, b) = tokio::join!(
+        cluster.list_json(ListKind::Pods, None, None),
+        cluster.list_json(ListKind::Nodes, None, None),
+    );
+    a.expect("pods");
+    b.expect("nodes");
+    cluster
+        .daemonset_json("kube-system", "kured")
+        .await
+        .expect("daemonset");
+    assert_eq!(run_count(&runs), 1, "one run for three reads");
+
+    // A credential already expired is renewed before each request.
+    let stale = TempDir::new().expect("temp dir");
+    let (cluster, runs) = exec_cluster(stale.path(), &server.url(), "2001-01-01T00:00:00Z");
+    cluster
+        .list_json(ListKind::Pods, None, None)
+        .await
+        .expect("pods");
+    cluster
+        .list_json(ListKind::Nodes, None, None)
+        .await
+        .expect("nodes");
+    assert_eq!(run_count(&runs), 2, "renewed once expired");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer fake-token"))
+    );
+}
