@@ -50,7 +50,7 @@ struct Server {
 fn server(https: bool) -> Server {
     let ca = Ca::new("proxy-test-ca");
     let identity = ca.server(&["127.0.0.1", "0.0.0.0", "localhost"]);
-    let tls = https.then(|| Tls {
+    let tls = https.then_some(Tls {
         cert_chain_pem: identity.cert_pem,
         key_pem: identity.key_pem,
         client_ca_pem: None,

@@ -78,14 +78,14 @@ impl Rng {
 
     /// True with probability 1/n.
     fn one_in(&mut self, n: u64) -> bool {
-        self.next() % n == 0
+        self.next().is_multiple_of(n)
     }
 }
 
 /// How a namespace's `auth` and `billing` budgets are written; varied by namespace so
 /// orphaned and overlapping budgets occur in a fixed fraction of them.
 fn orphaned_auth(ns_index: usize) -> bool {
-    ns_index % 3 == 0
+    ns_index.is_multiple_of(3)
 }
 
 fn overlapping_servers(ns_index: usize) -> bool {
