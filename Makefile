@@ -14,8 +14,10 @@ DEMO_TERRAFORM := $(shell command -v terraform 2>/dev/null || echo $(PINNED_TERR
 
 .PHONY: tools gnupg build install demo test lint lint-workflows release reproducible bench fuzz clean
 
+# Terraform for every test; tinyproxy and openssl for the live-mode tests.
 tools:
 	bash tools/install-terraform.sh
+	bash tools/install-test-packages.sh
 
 # gpg signs releases and makes the install tests' throwaway key (Debian's gnupg).
 gnupg:

@@ -80,6 +80,7 @@ fn main() {
                 kubeconfig_path: Some(kubeconfig.display().to_string()),
                 context: None,
                 request_timeout: Duration::from_secs(30),
+                ..ClusterSettings::default()
             },
             KubeEnvironment::default(),
         );

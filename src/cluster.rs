@@ -2,35 +2,59 @@
 //!
 //! - [`Cluster`] holds the settings and builds its `kube` client on first
 //!   use, so stacks that never read the cluster never need one.
-//! - Every request is a `GET` bounded by [`ClusterSettings::request_timeout`].
+//! - Every request is a `GET` bounded by [`ClusterSettings::request_timeout`], and every
+//!   answer by [`ClusterSettings::max_response_size`].
+//! - Each read (a list per kind, namespace and selector; a get per object) is made once
+//!   per provider process and shared by every data source that needs it.
 //! - Objects come back as JSON; callers parse them with their own slim types.
 //! - [`REQUIRED_RULES`] is the read-only ClusterRole the reads need.
+//!
+//! The modules below hold what kube 5.0 does differently from kubectl, or not at all:
+//! `config` (kubeconfig to kube `Config`), `proxy` (HTTPS_PROXY, NO_PROXY, proxy-url),
+//! `exec` (credential plugins), `transport` (timeouts, throttling, redirects, size cap),
+//! `pager` (paged lists, 410), `shared` (one read per process).
 
 mod config;
 mod error;
+mod exec;
 mod kinds;
+mod pager;
+mod proxy;
+mod shared;
+mod size;
+mod transport;
 
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
 
-use kube::core::params::{GetParams, ListParams};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use base64::Engine;
+use kube::core::params::GetParams;
 use serde_json::Value;
-use tokio::sync::OnceCell;
 
 pub use config::KubeEnvironment;
 pub use error::{CLUSTER_ROLE_HINT, ClusterError};
+pub use exec::ExecError;
 pub use kinds::{ListKind, PolicyRule, REQUIRED_RULES, required_cluster_role_yaml};
+pub use proxy::ProxyEnv;
+pub use size::{ByteSize, SizeError};
+
+use shared::{Origin, Shared};
+use transport::Limits;
 
 /// Default for [`ClusterSettings::request_timeout`].
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Default for [`ClusterSettings::max_response_size`]. One list page of 500 pods as a
+/// 1.33 API server returns them (managed fields, probes, environment, the projected
+/// service account volume, a running container's status: about 8 KB a pod) measures
+/// 3.8 MiB (`tests/cluster.rs`, `the_default_cap_holds_a_page_of_500_real_pods_many_times_over`);
+/// 64 MiB holds such a page 16 times over, and pods four times as large (long
+/// environments, big annotations) still four times, while the gigabyte answer of a
+/// broken proxy is refused before the provider holds it in memory.
+pub const DEFAULT_MAX_RESPONSE_SIZE: ByteSize = ByteSize(64 << 20);
+
 /// Objects asked for per list request, as `kubectl`'s default chunk size.
 pub const PAGE_SIZE: u32 = 500;
-
-/// Beyond this many pages a list is abandoned: a server that keeps handing
-/// out continue tokens would otherwise keep the provider busy for ever.
-const MAX_PAGES: usize = 10_000;
 
 /// How the provider finds and talks to the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,8 +65,11 @@ pub struct ClusterSettings {
     pub kubeconfig_path: Option<String>,
     /// The kubeconfig context; the file's current-context when unset.
     pub context: Option<String>,
-    /// The longest any single request may take, connecting included.
+    /// The longest any single request may take: connecting, waiting out the server's
+    /// `Retry-After`, reading the answer, and running an exec credential plugin.
     pub request_timeout: Duration,
+    /// The largest answer the provider reads.
+    pub max_response_size: ByteSize,
 }
 
 impl Default for ClusterSettings {
@@ -51,6 +78,7 @@ impl Default for ClusterSettings {
             kubeconfig_path: None,
             context: None,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
         }
     }
 }
@@ -62,13 +90,44 @@ impl Default for ClusterSettings {
 pub struct Cluster {
     settings: ClusterSettings,
     env: KubeEnvironment,
-    connection: OnceCell<Connection>,
+    state: tokio::sync::Mutex<ConnectionState>,
+    url: OnceLock<String>,
+    lists: Shared<ListKey, Arc<Vec<Value>>>,
+    objects: Shared<ObjectKey, Arc<Value>>,
 }
 
+/// The configuration, read once, and the client built from it. A failure is kept too:
+/// a kubeconfig that cannot be used, or an exec plugin that failed, fails the same way
+/// for every later read of this process instead of being retried by each data source.
+#[derive(Default)]
+struct ConnectionState {
+    resolved: Option<Arc<config::Resolved>>,
+    current: Option<Result<Arc<Connection>, ClusterError>>,
+}
+
+/// A client and what messages say about it.
 struct Connection {
     client: kube::Client,
     url: String,
     origin: String,
+    /// How requests reach the server (directly, or through which proxy), for messages.
+    route: String,
+    /// When the exec plugin's credential stops working; the client is then rebuilt.
+    expires: Option<SystemTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ListKey {
+    kind: ListKind,
+    namespace: Option<String>,
+    selector: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ObjectKey {
+    kind: ListKind,
+    namespace: Option<String>,
+    name: String,
 }
 
 /// One request, kept to name it in errors.
@@ -105,21 +164,6 @@ impl Target<'_> {
     }
 }
 
-/// The parts of a list response the pager needs; items stay raw JSON.
-#[derive(Deserialize)]
-struct ListPage {
-    #[serde(default)]
-    metadata: ListPageMeta,
-    #[serde(default)]
-    items: Option<Vec<Value>>,
-}
-
-#[derive(Deserialize, Default)]
-struct ListPageMeta {
-    #[serde(default, rename = "continue")]
-    continue_token: Option<String>,
-}
-
 impl Cluster {
     /// A cluster described by `settings` and this process's environment.
     /// Reads no file and opens no connection.
@@ -132,7 +176,10 @@ impl Cluster {
         Self {
             settings,
             env,
-            connection: OnceCell::new(),
+            state: tokio::sync::Mutex::new(ConnectionState::default()),
+            url: OnceLock::new(),
+            lists: Shared::default(),
+            objects: Shared::default(),
         }
     }
 
@@ -142,14 +189,15 @@ impl Cluster {
     }
 
     /// Builds the client now instead of at the first read, to report a
-    /// configuration error early. Sends no request.
+    /// configuration error early. Sends no request to the API server (but runs the
+    /// kubeconfig's exec credential plugin, if it has one).
     pub async fn connect(&self) -> Result<(), ClusterError> {
         self.connection().await.map(|_| ())
     }
 
     /// The API server URL, once the client has been built.
     pub fn server_url(&self) -> Option<&str> {
-        self.connection.get().map(|c| c.url.as_str())
+        self.url.get().map(String::as_str)
     }
 
     /// The `apps/v1` DaemonSet `namespace/name`, with `kind` and
@@ -160,7 +208,7 @@ impl Cluster {
     }
 
     /// One object of `kind`; `namespace` is ignored for cluster-scoped kinds
-    /// and required for the others.
+    /// and required for the others. Read once per process.
     pub async fn get_json(
         &self,
         kind: ListKind,
@@ -178,6 +226,78 @@ impl Cluster {
             _ => None,
         };
         let name = valid_name("name", name)?;
+        let key = ObjectKey {
+            kind,
+            namespace: namespace.map(str::to_owned),
+            name: name.to_owned(),
+        };
+        let (answer, origin) = self
+            .objects
+            .get_or_read(key, || self.read_object(kind, namespace, name))
+            .await;
+        if origin == Origin::Reused {
+            tracing::debug!(%kind, namespace, name, "reused an earlier read of this process");
+        }
+        answer.map(|object| Value::clone(&object))
+    }
+
+    /// Every object of `kind`, in `namespace` or in all namespaces, that
+    /// matches `label_selector` (Kubernetes selector syntax); `namespace` is
+    /// ignored for cluster-scoped kinds. Reads page by
+    /// page, [`PAGE_SIZE`] objects a request; each item gets its `kind` and
+    /// `apiVersion`, which list responses leave out. A copy of [`Cluster::list_shared`].
+    pub async fn list_json(
+        &self,
+        kind: ListKind,
+        namespace: Option<&str>,
+        label_selector: Option<&str>,
+    ) -> Result<Vec<Value>, ClusterError> {
+        self.list_shared(kind, namespace, label_selector)
+            .await
+            .map(|items| items.as_ref().clone())
+    }
+
+    /// Like [`Cluster::list_json`], without copying: the list is read once per provider
+    /// process and shared by everything that asks for the same kind, namespace and
+    /// selector, including callers that ask while it is being read.
+    pub async fn list_shared(
+        &self,
+        kind: ListKind,
+        namespace: Option<&str>,
+        label_selector: Option<&str>,
+    ) -> Result<Arc<Vec<Value>>, ClusterError> {
+        let namespace = match namespace {
+            Some(ns) if kind.namespaced() => Some(valid_name("namespace", ns)?),
+            _ => None,
+        };
+        let selector = label_selector.filter(|s| !s.is_empty());
+        let key = ListKey {
+            kind,
+            namespace: namespace.map(str::to_owned),
+            selector: selector.map(str::to_owned),
+        };
+        let (answer, origin) = self
+            .lists
+            .get_or_read(key, || self.read_list(kind, namespace, selector))
+            .await;
+        if origin == Origin::Reused {
+            tracing::debug!(
+                %kind,
+                namespace = namespace.unwrap_or("*"),
+                selector = selector.unwrap_or(""),
+                "reused an earlier list of this process"
+            );
+        }
+        answer
+    }
+
+    async fn read_object(
+        &self,
+        kind: ListKind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Arc<Value>, ClusterError> {
+        let started = Instant::now();
         let target = Target {
             verb: "get",
             kind,
@@ -185,131 +305,194 @@ impl Cluster {
             name: Some(name),
             page: 1,
         };
-        let request = kube::core::Request::new(kind.collection_path(namespace))
-            .get(name, &GetParams::default())
-            .map_err(|e| ClusterError::InvalidName {
-                what: "name",
-                value: format!("{name} ({e})"),
+        let result = async {
+            let request = kube::core::Request::new(kind.collection_path(namespace))
+                .get(name, &GetParams::default())
+                .map_err(|e| ClusterError::InvalidName {
+                    what: "name",
+                    value: format!("{name} ({e})"),
+                })?;
+            let connection = self.connection().await?;
+            let body = transport::fetch(&connection, &request, &target, self.limits()).await?;
+            let mut object: Value = serde_json::from_slice(&body).map_err(|e| {
+                invalid(
+                    &connection,
+                    &target,
+                    format!("the body is not the expected JSON: {e}"),
+                )
             })?;
-        let mut object: Value = self.send(request, &target).await?;
-        fill_type(&mut object, kind).map_err(|reason| self.invalid(&target, reason))?;
-        Ok(object)
+            fill_type(&mut object, kind).map_err(|reason| invalid(&connection, &target, reason))?;
+            Ok(Arc::new(object))
+        }
+        .await;
+        log_read(&target, result.as_ref().map(|_| (1, 1)), started);
+        result
     }
 
-    /// Every object of `kind`, in `namespace` or in all namespaces, that
-    /// matches `label_selector` (Kubernetes selector syntax); `namespace` is
-    /// ignored for cluster-scoped kinds. Reads page by
-    /// page, [`PAGE_SIZE`] objects a request; each item gets its `kind` and
-    /// `apiVersion`, which list responses leave out.
-    pub async fn list_json(
+    async fn read_list(
         &self,
         kind: ListKind,
         namespace: Option<&str>,
-        label_selector: Option<&str>,
-    ) -> Result<Vec<Value>, ClusterError> {
-        let namespace = match namespace {
-            Some(ns) if kind.namespaced() => Some(valid_name("namespace", ns)?),
-            _ => None,
-        };
-        let path = kind.collection_path(namespace);
-        let mut params = ListParams {
-            label_selector: label_selector.filter(|s| !s.is_empty()).map(str::to_owned),
-            limit: Some(PAGE_SIZE),
-            ..ListParams::default()
-        };
-        let mut objects = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let target = Target {
-                verb: "list",
-                kind,
-                namespace,
-                name: None,
-                page,
-            };
-            let request = kube::core::Request::new(&path)
-                .list(&params)
-                .map_err(|e| self.invalid(&target, format!("cannot build the request: {e}")))?;
-            let body: ListPage = self.send(request, &target).await?;
-            for mut item in body.items.unwrap_or_default() {
-                fill_type(&mut item, kind).map_err(|reason| self.invalid(&target, reason))?;
-                objects.push(item);
-            }
-            match body.metadata.continue_token.filter(|t| !t.is_empty()) {
-                None => return Ok(objects),
-                Some(token) if params.continue_token.as_deref() == Some(token.as_str()) => {
-                    return Err(
-                        self.invalid(&target, "the server repeated its continue token".into())
-                    );
-                }
-                Some(token) => params.continue_token = Some(token),
-            }
-        }
+        selector: Option<&str>,
+    ) -> Result<Arc<Vec<Value>>, ClusterError> {
+        let started = Instant::now();
+        let result = pager::list(self, kind, namespace, selector).await;
         let target = Target {
             verb: "list",
             kind,
             namespace,
             name: None,
-            page: MAX_PAGES,
+            page: 1,
         };
-        Err(self.invalid(&target, format!("still more pages after {MAX_PAGES}")))
+        log_read(
+            &target,
+            result.as_ref().map(|list| (list.items.len(), list.pages)),
+            started,
+        );
+        result.map(|list| Arc::new(list.items))
     }
 
-    async fn connection(&self) -> Result<&Connection, ClusterError> {
-        self.connection
-            .get_or_try_init(|| async {
-                let resolved = config::resolve(
+    fn limits(&self) -> Limits {
+        Limits {
+            timeout: self.settings.request_timeout,
+            max_response_size: self.settings.max_response_size,
+        }
+    }
+
+    /// The client to send with: built on first use, rebuilt when the exec plugin's
+    /// credential has expired. Callers wait on each other, so a plugin runs once even
+    /// when many data sources start at the same moment.
+    async fn connection(&self) -> Result<Arc<Connection>, ClusterError> {
+        let mut state = self.state.lock().await;
+        match &state.current {
+            Some(Ok(c)) if exec::still_valid(c.expires, SystemTime::now()) => {
+                return Ok(Arc::clone(c));
+            }
+            Some(Err(e)) => return Err(e.clone()),
+            Some(Ok(_)) => tracing::debug!("the exec plugin's credential has expired; renewing it"),
+            None => {}
+        }
+        let built = self.build(&mut state).await.map(Arc::new);
+        state.current = Some(built.clone());
+        built
+    }
+
+    async fn build(&self, state: &mut ConnectionState) -> Result<Connection, ClusterError> {
+        let resolved = match &state.resolved {
+            Some(resolved) => Arc::clone(resolved),
+            None => {
+                let resolved = Arc::new(config::resolve(
                     self.settings.kubeconfig_path.as_deref(),
                     self.settings.context.as_deref(),
                     &self.env,
-                )
-                .await?;
-                let mut config = resolved.config;
-                config::apply_timeouts(&mut config, self.settings.request_timeout);
-                let url = config.cluster_url.to_string();
-                install_crypto_provider();
-                let client =
-                    kube::Client::try_from(config).map_err(|e| ClusterError::ClientSetup {
-                        url: url.clone(),
-                        reason: error_chain(&e),
-                    })?;
-                Ok(Connection {
-                    client,
-                    url,
-                    origin: resolved.origin,
-                })
-            })
-            .await
-    }
-
-    async fn send<T: DeserializeOwned>(
-        &self,
-        request: http::Request<Vec<u8>>,
-        target: &Target<'_>,
-    ) -> Result<T, ClusterError> {
-        let connection = self.connection().await?;
-        let timeout = self.settings.request_timeout;
-        let text =
-            match tokio::time::timeout(timeout, connection.client.request_text(request)).await {
-                Err(_elapsed) => {
-                    return Err(ClusterError::Timeout {
-                        url: connection.url.clone(),
-                        request: target.describe(),
-                        timeout,
-                    });
-                }
-                Ok(Err(e)) => return Err(classify(e, target, connection, timeout)),
-                Ok(Ok(text)) => text,
-            };
-        serde_json::from_str(&text)
-            .map_err(|e| self.invalid(target, format!("the body is not the expected JSON: {e}")))
-    }
-
-    fn invalid(&self, target: &Target<'_>, reason: String) -> ClusterError {
-        ClusterError::InvalidResponse {
-            url: self.server_url().unwrap_or("the API server").to_owned(),
-            request: target.describe(),
-            reason,
+                )?);
+                tracing::debug!(
+                    origin = %resolved.origin,
+                    context = resolved.context.as_deref().unwrap_or("(none)"),
+                    server = %resolved.config.cluster_url,
+                    namespace = %resolved.config.default_namespace,
+                    credentials = %resolved.credentials,
+                    route = %resolved.route,
+                    request_timeout_ms = u64::try_from(self.settings.request_timeout.as_millis()).unwrap_or(u64::MAX),
+                    max_response_size = %self.settings.max_response_size,
+                    "kubeconfig resolved"
+                );
+                state.resolved = Some(Arc::clone(&resolved));
+                resolved
+            }
+        };
+        let mut config = resolved.config.clone();
+        config::apply_timeouts(&mut config, self.settings.request_timeout);
+        let url = config.cluster_url.to_string();
+        let mut expires = None;
+        if let Some(plugin) = &resolved.exec {
+            let started = Instant::now();
+            tracing::debug!(
+                command = plugin.command(),
+                "running the exec credential plugin"
+            );
+            let credential = plugin
+                .run(self.settings.request_timeout)
+                .await
+                .map_err(|e| ClusterError::Exec(Box::new(e)))?;
+            tracing::info!(
+                command = plugin.command(),
+                kind = if credential.token.is_some() { "token" } else { "client certificate" },
+                expires = ?credential.expires,
+                ms = elapsed_ms(started),
+                "exec credential plugin gave a credential"
+            );
+            expires = credential.expires;
+            if let Some(token) = credential.token {
+                config.auth_info.token = Some(token.into());
+            }
+            if let Some((cert, key)) = credential.client_certificate {
+                let b64 = base64::engine::general_purpose::STANDARD;
+                config.auth_info.client_certificate_data = Some(b64.encode(cert));
+                config.auth_info.client_key_data = Some(b64.encode(key).into());
+            }
         }
+        install_crypto_provider();
+        let client = kube::Client::try_from(config).map_err(|e| ClusterError::ClientSetup {
+            url: url.clone(),
+            reason: transport::error_chain(&e),
+        })?;
+        let _ = self.url.set(url.clone());
+        Ok(Connection {
+            client,
+            url,
+            origin: resolved.origin.clone(),
+            route: resolved.route.to_string(),
+            expires,
+        })
+    }
+}
+
+/// One INFO line per read that went to the server; failures at INFO too, since the
+/// diagnostic says the rest.
+fn log_read(target: &Target<'_>, outcome: Result<(usize, usize), &ClusterError>, started: Instant) {
+    let ms = elapsed_ms(started);
+    let kind = target.kind.to_string();
+    let namespace = match target.namespace {
+        Some(ns) if target.kind.namespaced() => ns,
+        _ if target.kind.namespaced() => "*",
+        _ => "",
+    };
+    match outcome {
+        Ok((objects, pages)) => tracing::info!(
+            verb = target.verb,
+            kind = %kind,
+            namespace,
+            name = target.name.unwrap_or(""),
+            objects,
+            pages,
+            ms,
+            "cluster read: {}: {objects} object(s) in {pages} page(s), {ms} ms",
+            target.describe()
+        ),
+        Err(err) => tracing::info!(
+            verb = target.verb,
+            kind = %kind,
+            namespace,
+            name = target.name.unwrap_or(""),
+            ms,
+            failure = %err.title(),
+            "cluster read failed: {}: {}",
+            target.describe(),
+            err.title()
+        ),
+    }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn invalid(connection: &Connection, target: &Target<'_>, reason: String) -> ClusterError {
+    ClusterError::InvalidResponse {
+        url: connection.url.clone(),
+        request: target.describe(),
+        reason,
     }
 }
 
@@ -351,142 +534,6 @@ fn fill_type(object: &mut Value, kind: ListKind) -> Result<(), String> {
     map.entry("apiVersion")
         .or_insert_with(|| Value::from(kind.api_version()));
     Ok(())
-}
-
-fn classify(
-    error: kube::Error,
-    target: &Target<'_>,
-    connection: &Connection,
-    timeout: Duration,
-) -> ClusterError {
-    let request = target.describe();
-    let url = connection.url.as_str();
-    match error {
-        kube::Error::Api(status) => match status.code {
-            401 => ClusterError::Unauthorized {
-                url: url.to_owned(),
-                origin: connection.origin.clone(),
-                request,
-                message: status.message,
-            },
-            403 => ClusterError::Forbidden {
-                verb: target.verb,
-                resource: target.kind.to_string(),
-                scope: target.scope(),
-                message: status.message,
-                hint: CLUSTER_ROLE_HINT,
-            },
-            404 => match (target.name, target.namespace) {
-                (Some(name), namespace) => ClusterError::NotFound {
-                    kind: target.kind.kind(),
-                    resource: target.kind.to_string(),
-                    namespace: namespace.unwrap_or_default().to_owned(),
-                    name: name.to_owned(),
-                },
-                (None, _) => ClusterError::NotServed {
-                    api_version: target.kind.api_version(),
-                    resource: target.kind.resource(),
-                    path: target.kind.collection_path(target.namespace),
-                },
-            },
-            code => ClusterError::Server {
-                request,
-                status: code,
-                reason: status.reason,
-                message: status.message,
-            },
-        },
-        kube::Error::SerdeError(e) => ClusterError::InvalidResponse {
-            url: url.to_owned(),
-            request,
-            reason: e.to_string(),
-        },
-        kube::Error::FromUtf8(e) => ClusterError::InvalidResponse {
-            url: url.to_owned(),
-            request,
-            reason: e.to_string(),
-        },
-        kube::Error::Auth(e) => ClusterError::ClientSetup {
-            url: url.to_owned(),
-            reason: format!("cannot obtain credentials: {}", error_chain(&e)),
-        },
-        other => {
-            // kube's own wrapper adds only a type name to the message.
-            let reason = match &other {
-                kube::Error::Service(inner) => error_chain(inner.as_ref()),
-                kube::Error::HyperError(inner) => error_chain(inner),
-                _ => error_chain(&other),
-            };
-            match transport_failure(&other) {
-                Transport::Tls => ClusterError::Tls {
-                    url: url.to_owned(),
-                    request,
-                    reason,
-                },
-                Transport::TimedOut => ClusterError::Timeout {
-                    url: url.to_owned(),
-                    request,
-                    timeout,
-                },
-                Transport::Other => ClusterError::Unreachable {
-                    url: url.to_owned(),
-                    request,
-                    reason,
-                },
-            }
-        }
-    }
-}
-
-enum Transport {
-    Tls,
-    TimedOut,
-    Other,
-}
-
-/// Looks through the error's causes for a TLS error or a socket timeout.
-fn transport_failure(error: &(dyn std::error::Error + 'static)) -> Transport {
-    let mut timed_out = false;
-    let mut current = Some(error);
-    while let Some(err) = current {
-        if err.is::<rustls::Error>() {
-            return Transport::Tls;
-        }
-        current = err.source();
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            // tokio-rustls reports a peer that hung up mid-handshake as a
-            // bare io error, recognisable only by its text.
-            if io.to_string().starts_with("tls handshake") {
-                return Transport::Tls;
-            }
-            timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
-            // An io::Error's source() skips the error it wraps; step into it.
-            if let Some(inner) = io.get_ref() {
-                current = Some(inner);
-            }
-        }
-    }
-    if timed_out {
-        Transport::TimedOut
-    } else {
-        Transport::Other
-    }
-}
-
-/// The error and its causes in one line, skipping causes whose text the
-/// outer message already contains.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut current = error.source();
-    while let Some(err) = current {
-        let part = err.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        current = err.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 //! Live mode for the `kured` and `gate` objects: reads the DaemonSets the configuration
 //! names and hands them to the core exactly as a manifest would be, so every check is the
-//! same offline and live. Also finds the nodes that run kured but no ready gate pod.
+//! same offline and live. Also finds the nodes that run kured but no ready gate pod,
+//! counting only the pods each DaemonSet controls (not every pod its selector matches).
+//!
+//! Reads go through the provider's shared cluster reads: ten data sources naming the
+//! same DaemonSets cost two gets and two pod lists in all.
 
 use serde_json::Value as Json;
 
@@ -42,8 +46,8 @@ async fn fetch(
         Err(err) => {
             diags.error_at(
                 path,
-                format!("cannot read DaemonSet {namespace}/{name} from the cluster"),
-                err.to_string(),
+                err.title(),
+                format!("Cannot read DaemonSet {namespace}/{name} from the cluster: {err}"),
             );
             None
         }
@@ -107,6 +111,37 @@ pub async fn resolve(
         }
         _ => None,
     };
+    let describe = |ds: &Option<LiveDaemonSet>, configured: &str| match ds {
+        Some(ds) => format!(
+            "DaemonSet {}/{} from the cluster",
+            ds.namespace,
+            ds.json
+                .pointer("/metadata/name")
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+        ),
+        None => configured.to_owned(),
+    };
+    if origins.kured_live || origins.gate_live {
+        let kured_from = describe(&live_kured, "from configuration");
+        let gate_from = describe(
+            &live_gate,
+            if gate.is_some() {
+                "from configuration"
+            } else {
+                "none"
+            },
+        );
+        let ungated = nodes_without_gate
+            .as_ref()
+            .map(|n| format!("; {} node(s) run kured but no ready gate pod", n.len()))
+            .unwrap_or_default();
+        tracing::info!(
+            kured = %kured_from,
+            gate = %gate_from,
+            "live inputs resolved: kured {kured_from}, gate {gate_from}{ungated}"
+        );
+    }
     Some(Resolved {
         kured,
         gate,
@@ -115,27 +150,47 @@ pub async fn resolve(
     })
 }
 
+/// Where the DaemonSet's own pods run: listed by its selector (so the server filters),
+/// then kept only when the DaemonSet is their controller.
 async fn pod_placements(
     cluster: &Cluster,
     ds: &LiveDaemonSet,
     diags: &mut Diagnostics,
 ) -> Option<Vec<placement::Placement>> {
-    let found = match placement::daemonset_selector(&ds.json) {
-        Ok(selector) => cluster
-            .list_json(ListKind::Pods, Some(&ds.namespace), Some(&selector))
-            .await
-            .map_err(|e| format!("listing its pods failed: {e}"))
-            .and_then(|pods| placement::placements(&pods).map_err(|e| e.to_string())),
-        Err(e) => Err(e.to_string()),
+    let summary = "cannot tell which nodes run this DaemonSet";
+    let selector = match placement::daemonset_selector(&ds.json) {
+        Ok(selector) => selector,
+        Err(e) => {
+            diags.error_at(ds.path.clone(), summary, e.to_string());
+            return None;
+        }
     };
-    match found {
-        Ok(placements) => Some(placements),
-        Err(reason) => {
+    let pods = match cluster
+        .list_shared(ListKind::Pods, Some(&ds.namespace), Some(&selector))
+        .await
+    {
+        Ok(pods) => pods,
+        Err(err) => {
             diags.error_at(
                 ds.path.clone(),
-                "cannot tell which nodes run this DaemonSet",
-                reason,
+                err.title(),
+                format!("{summary}: listing its pods failed: {err}"),
             );
+            return None;
+        }
+    };
+    let own = placement::controlled_by(&pods, &ds.json);
+    tracing::debug!(
+        namespace = %ds.namespace,
+        selector = %selector,
+        matched = pods.len(),
+        controlled = own.len(),
+        "pods of the DaemonSet: those its selector matches, then those it controls"
+    );
+    match placement::placements(own) {
+        Ok(placements) => Some(placements),
+        Err(e) => {
+            diags.error_at(ds.path.clone(), summary, e.to_string());
             None
         }
     }

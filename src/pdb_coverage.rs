@@ -292,6 +292,8 @@ fn read_manifests(manifests: &[(usize, &str)], diags: &mut Diagnostics) -> Optio
 
 /// Lists every kind coverage needs. A refused permission does not stop the other reads,
 /// so one run names every missing grant; any other failure would only repeat itself.
+/// The lists are the provider's shared reads: other `kured_pdb_coverage` blocks of the
+/// same run get the same lists without another request.
 async fn read_cluster(
     cluster: &Cluster,
     namespaces: Option<&[String]>,
@@ -301,12 +303,12 @@ async fn read_cluster(
         Some(list) => list.iter().map(|ns| Some(ns.as_str())).collect(),
         None => vec![None],
     };
-    let mut documents = Vec::new();
+    let mut lists = Vec::new();
     let mut forbidden = false;
     for kind in LIVE_KINDS {
         for scope in &scopes {
-            match cluster.list_json(kind, *scope, None).await {
-                Ok(items) => documents.extend(items),
+            match cluster.list_shared(kind, *scope, None).await {
+                Ok(items) => lists.push(items),
                 Err(err @ ClusterError::Forbidden { .. }) => {
                     report_cluster_error(kind, &err, diags);
                     forbidden = true;
@@ -321,45 +323,40 @@ async fn read_cluster(
     if forbidden {
         return None;
     }
-    match Inventory::from_documents(documents) {
+    let objects: usize = lists.iter().map(|l| l.len()).sum();
+    tracing::info!(
+        objects,
+        scope = %namespaces.map_or_else(|| "all namespaces".to_owned(), |n| n.join(",")),
+        "kured_pdb_coverage: read {objects} object(s) from the cluster"
+    );
+    match Inventory::from_borrowed(lists.iter().flat_map(|l| l.iter())) {
         Ok(inventory) => Some(inventory),
         Err(err) => {
-            let detail = match err {
-                InventoryError::Object { source, .. } => source.to_string(),
-                other => other.to_string(),
-            };
-            diags.error(
-                "the cluster returned an object that cannot be read",
-                format!(
-                    "{detail}. Fix the object in the cluster, or audit manifests instead by setting manifests."
-                ),
-            );
+            report_unreadable(err, diags);
             None
         }
     }
 }
 
+fn report_unreadable(err: InventoryError, diags: &mut Diagnostics) {
+    let detail = match err {
+        InventoryError::Object { source, .. } => source.to_string(),
+        other => other.to_string(),
+    };
+    diags.error(
+        "the cluster returned an object that cannot be read",
+        format!(
+            "{detail}. Fix the object in the cluster, or audit manifests instead by setting manifests."
+        ),
+    );
+}
+
+/// The summary says what failed (the error's title) and what was being listed.
 fn report_cluster_error(kind: ListKind, err: &ClusterError, diags: &mut Diagnostics) {
-    let summary = match err {
-        ClusterError::Forbidden { .. } => format!("not allowed to list {kind} in the cluster"),
-        ClusterError::Unauthorized { .. } => {
-            "the Kubernetes API server rejected the credentials".to_string()
-        }
-        ClusterError::Timeout { .. } => {
-            format!("listing {kind} timed out")
-        }
-        ClusterError::Unreachable { .. } | ClusterError::Tls { .. } => {
-            "cannot reach the Kubernetes API server".to_string()
-        }
-        ClusterError::NoKubeconfig { .. }
-        | ClusterError::InvalidKubeconfig { .. }
-        | ClusterError::UnknownContext { .. }
-        | ClusterError::NoContext { .. }
-        | ClusterError::InCluster { .. }
-        | ClusterError::ClientSetup { .. } => {
-            "cannot configure access to the Kubernetes cluster".to_string()
-        }
-        _ => format!("cannot list {kind} in the cluster"),
+    let summary = if err.is_per_request() {
+        format!("{}: listing {kind}", err.title())
+    } else {
+        err.title()
     };
     let mut detail = format!("{err}.");
     if matches!(err, ClusterError::Forbidden { .. }) {

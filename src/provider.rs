@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::cluster::{Cluster, ClusterSettings, DEFAULT_REQUEST_TIMEOUT};
+use crate::cluster::{
+    ByteSize, Cluster, ClusterSettings, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_REQUEST_TIMEOUT,
+};
 use crate::validators;
 use kured_core::base::node_path::{AliasError, HostPathAliases};
 use tfplugin::api::{DataSource, Function, Provider, Resource};
@@ -24,10 +26,15 @@ tfplugin::model! {
     pub struct ProviderModel {
         pub kubeconfig_path: Attr<String> => Spec::optional("Path of the kubeconfig file for live-cluster reads. Defaults to `KUBECONFIG`, then `~/.kube/config`, then the in-cluster service account, as kubectl does."),
         pub kubeconfig_context: Attr<String> => Spec::optional("Context of the kubeconfig to use for live-cluster reads. Defaults to the kubeconfig's current context."),
-        pub request_timeout: Attr<String> => Spec::optional("The longest one request to the cluster may take, as a Go duration. Defaults to `30s`."),
+        pub request_timeout: Attr<String> => Spec::optional("The longest one request to the cluster may take (connecting, waiting out the server's `Retry-After`, reading the answer), and the longest a kubeconfig's exec credential plugin may run, as a Go duration. Defaults to `30s`."),
+        pub max_response_size: Attr<String> => Spec::optional("The largest answer the provider reads from the cluster, such as `64MiB`, `512KiB` or `1GiB` (B, KiB, MiB, GiB, or KB, MB, GB). A larger answer fails the read instead of filling the provider's memory. Defaults to `64MiB`, more than fifteen times a list page of 500 typical pods."),
         pub host_path_aliases: Attr<BTreeMap<String, String>> => Spec::optional("Node paths that are the same directory as another, as a map from the alias to the path it stands for. Replaces the default `{\"/var/run\" = \"/run\", \"/var/lock\" = \"/run/lock\"}`; pass `{}` to compare paths literally."),
     }
 }
+
+/// The smallest `max_response_size` accepted: below it even a short error answer from the
+/// API server would be refused.
+const MIN_RESPONSE_SIZE: ByteSize = ByteSize(64 << 10);
 
 /// What every resource and data source receives once the provider is configured.
 pub struct ProviderState {
@@ -145,10 +152,41 @@ impl ProviderModel {
             Ok(_) => DEFAULT_REQUEST_TIMEOUT,
             Err(_) => return None,
         };
+        let max_response_size = self.response_size_limit(diags);
+        ok &= max_response_size.is_some();
         ok.then(|| ClusterSettings {
             kubeconfig_path: self.kubeconfig_path.known().cloned(),
             context: self.kubeconfig_context.known().cloned(),
             request_timeout,
+            max_response_size: max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
         })
+    }
+
+    /// `max_response_size`: the default when absent or unknown; `None` (with an error on
+    /// the attribute) when it is not a size or too small for any answer.
+    fn response_size_limit(&self, diags: &mut Diagnostics) -> Option<ByteSize> {
+        let Attr::Known(raw) = &self.max_response_size else {
+            return Some(DEFAULT_MAX_RESPONSE_SIZE);
+        };
+        let at = AttrPath::attr(Self::max_response_size);
+        match ByteSize::parse(raw) {
+            Ok(size) if size.0 >= MIN_RESPONSE_SIZE.0 => Some(size),
+            Ok(_) => {
+                diags.error_at(
+                    at,
+                    format!("{} is too small", Self::max_response_size),
+                    format!("{raw:?} would refuse even a short error answer from the API server; use at least {MIN_RESPONSE_SIZE}, such as the default {DEFAULT_MAX_RESPONSE_SIZE}."),
+                );
+                None
+            }
+            Err(err) => {
+                diags.error_at(
+                    at,
+                    format!("invalid {}", Self::max_response_size),
+                    err.to_string(),
+                );
+                None
+            }
+        }
     }
 }

@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::fake_apiserver;
-use support::fake_apiserver::{FakeApiServer, Fault, count_by_path, write_kubeconfig};
+use support::fake_apiserver::{FakeApiServer, Fault, When, count_by_path, write_kubeconfig};
+use support::pods::realistic_pod;
 use tempfile::TempDir;
 use terraform_provider_kured::cluster::{
-    Cluster, ClusterError, ClusterSettings, KubeEnvironment, ListKind, PAGE_SIZE,
+    ByteSize, Cluster, ClusterError, ClusterSettings, DEFAULT_MAX_RESPONSE_SIZE, KubeEnvironment,
+    ListKind, PAGE_SIZE,
 };
 
 /// Short, so that the fault tests finish fast; the fake answers in
@@ -85,6 +87,7 @@ fn cluster_for(dir: &Path, server_url: &str) -> Cluster {
             kubeconfig_path: Some(path.display().to_string()),
             context: None,
             request_timeout: TIMEOUT,
+            ..ClusterSettings::default()
         },
         KubeEnvironment::default(),
     )
@@ -451,6 +454,7 @@ async fn an_unknown_context_lists_the_known_ones() {
             kubeconfig_path: Some(path.display().to_string()),
             context: Some("prod".to_owned()),
             request_timeout: TIMEOUT,
+            ..ClusterSettings::default()
         },
         KubeEnvironment::default(),
     );
@@ -503,6 +507,7 @@ async fn no_kubeconfig_anywhere_lists_where_it_looked() {
         kubeconfig: None,
         home: Some(empty.path().to_path_buf()),
         in_cluster: false,
+        ..KubeEnvironment::default()
     };
     let cluster = Cluster::with_environment(ClusterSettings::default(), env);
 
@@ -522,6 +527,7 @@ async fn no_kubeconfig_anywhere_lists_where_it_looked() {
         kubeconfig: Some(format!("{}:{}", missing.display(), missing.display()).into()),
         home: Some(empty.path().to_path_buf()),
         in_cluster: false,
+        ..KubeEnvironment::default()
     };
     let cluster = Cluster::with_environment(ClusterSettings::default(), env);
     let err = cluster.connect().await.expect_err("nothing to find");
@@ -541,6 +547,7 @@ async fn kubeconfig_env_with_several_paths_is_merged() {
         kubeconfig: Some(format!("{}:{}", missing.display(), real.display()).into()),
         home: None,
         in_cluster: false,
+        ..KubeEnvironment::default()
     };
     let cluster = Cluster::with_environment(
         ClusterSettings {
@@ -600,4 +607,476 @@ fn raw_request(base: &str, method: &str, path: &str) -> String {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("read");
     answer
+}
+
+/// A cluster reading `server_url` through a kubeconfig in `dir`, with `settings`
+/// adjusted by the caller.
+fn cluster_with(
+    dir: &Path,
+    server_url: &str,
+    adjust: impl FnOnce(&mut ClusterSettings),
+) -> Cluster {
+    let path = write_kubeconfig(dir, server_url, "fake");
+    let mut settings = ClusterSettings {
+        kubeconfig_path: Some(path.display().to_string()),
+        request_timeout: TIMEOUT,
+        ..ClusterSettings::default()
+    };
+    adjust(&mut settings);
+    Cluster::with_environment(settings, KubeEnvironment::default())
+}
+
+fn many_pods(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| pod("load", &format!("p-{i:04}"), json!({"app": "load"})))
+        .collect()
+}
+
+#[tokio::test]
+async fn throttling_is_waited_out_when_retry_after_fits_the_timeout() {
+    let server = FakeApiServer::start(fixtures());
+    server.fault_when(
+        "/api/v1/pods",
+        Fault::Throttle {
+            retry_after: Some(1),
+        },
+        When {
+            times: Some(2),
+            ..When::default()
+        },
+    );
+    let dir = TempDir::new().expect("temp dir");
+    let cluster = cluster_with(dir.path(), &server.url(), |s| {
+        s.request_timeout = Duration::from_secs(10);
+    });
+
+    let pods = cluster
+        .list_json(ListKind::Pods, None, None)
+        .await
+        .expect("the third attempt is answered");
+
+    assert_eq!(pods.len(), 4);
+    assert_eq!(server.requests_to("/api/v1/pods").len(), 3);
+}
+
+#[tokio::test]
+async fn throttling_longer_than_the_timeout_is_reported_as_throttling() {
+    let server = FakeApiServer::start(fixtures());
+    server.fault(
+        "/api/v1/pods",
+        Fault::Throttle {
+            retry_after: Some(30),
+        },
+    );
+    server.fault("/api/v1/nodes", Fault::Throttle { retry_after: None });
+    let dir = TempDir::new().expect("temp dir");
+    let cluster = cluster_with(dir.path(), &server.url(), |s| {
+        s.request_timeout = Duration::from_secs(2);
+    });
+
+    let err = cluster
+        .list_json(ListKind::Pods, None, None)
+        .await
+        .expect_err("Retry-After is longer than request_timeout");
+    let ClusterError::Throttled {
+        attempts,
+        retry_after,
+        gave_up_early,
+        ..
+    } = &err
+    else {
+        panic!("expected Throttled, got {err:?}");
+    };
+    // Waiting 30 s could not fit in 2 s: no second request, no waiting.
+    assert_eq!(
+        (*attempts, *retry_after, *gave_up_early),
+        (1, Some(Duration::from_secs(30)), true)
+    );
+    assert_eq!(server.requests_to("/api/v1/pods").len(), 1);
+    let text = err.to_string();
+    assert!(text.contains("is throttling requests"), "{text}");
+    assert!(text.contains("last Retry-After: 30s"), "{text}");
+    assert!(err.title().starts_with("throttled"), "{}", err.title());
+
+    let err = cluster
+        .list_json(ListKind::Nodes, None, None)
+        .await
+        .expect_err("429 without Retry-After");
+    assert!(
+        matches!(
+            err,
+            ClusterError::Throttled {
+                retry_after: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("without Retry-After"), "{err}");
+}
+
+#[tokio::test]
+async fn a_redirect_is_named_with_its_target_and_not_followed() {
+    let server = FakeApiServer::start(fixtures());
+    let portal = format!("{}/sso/login?next=%2Fapi", server.url());
+    server.fault(
+        "/apis/apps/v1",
+        Fault::Redirect {
+            code: 302,
+            location: portal.clone(),
+        },
+    );
+    let dir = TempDir::new().expect("temp dir");
+    let cluster = cluster_with(dir.path(), &server.url(), |_| {});
+
+    let err = cluster
+        .daemonset_json("kube-system", "kured")
+        .await
+        .expect_err("redirected");
+
+    let ClusterError::Redirected {
+        status, location, ..
+    } = &err
+    else {
+        panic!("expected Redirected, got {err:?}");
+    };
+    assert_eq!(status, "302 Found");
+    assert_eq!(location.as_deref(), Some(portal.as_str()));
+    assert!(err.to_string().contains(&portal), "{err}");
+    assert!(
+        server.requests_to("/sso/login").is_empty(),
+        "followed the redirect"
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn an_answer_larger_than_max_response_size_is_refused() {
+    let server = FakeApiServer::start(many_pods(2000));
+    let dir = TempDir::new().expect("temp dir");
+    let cluster = cluster_with(dir.path(), &server.url(), |s| {
+        s.max_response_size = ByteSize::parse("64KiB").expect("a size");
+    });
+
+    let err = cluster
+        .list_json(ListKind::Pods, None, None)
+        .await
+        .expect_err("a page of 500 pods is more than 64KiB");
+
+    let ClusterError::TooLarge {
+        limit, announced, ..
+    } = &err
+    else {
+        panic!("expected TooLarge, got {err:?}");
+    };
+    assert_eq!(limit.to_string(), "64KiB");
+    assert!(announced.is_some_and(|a| a.0 > 64 << 10), "{announced:?}");
+    assert!(
+        err.to_string().contains("max_response_size (64KiB)"),
+        "{err}"
+    );
+    assert_eq!(server.requests_to("/api/v1/pods").len(), 1);
+}
+
+#[tokio::test]
+async fn an_endless_unannounced_body_is_cut_at_the_cap() {
+    let server = FakeApiServer::start(fixtures());
+    // 1.5 GB sent chunked: the provider must stop at its cap, not read it all.
+    server.fault(
+        "/api/v1/pods",
+        Fault::Huge {
+            bytes: 1_500_000_000,
+            announced: false,
+        },
+    );
+    let dir = TempDir::new().expect("temp dir");
+    let cluster = cluster_with(dir.path(), &server.url(), |s| {
+        s.max_response_size = ByteSize::parse("1MiB").expect("a size");
+        s.request_timeout = Duration::from_secs(30);
+    });
+
+    let err = cluster
+        .list_json(ListKind::Pods, None, None)
+        .await
+        .expect_err("too large");
+
+    assert!(
+        matches!(
+            err,
+            ClusterError::TooLarge {
+                announced: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_continue_token_restarts_the_list_once() {
+    let server = FakeApiServer::start(many_pods(1234));
+    server.fault_when(
+        "/api/v1/pods",
+        Fault::expired(),
+        When {
+            times: Some(1),
+            continued: true,
+        },
+    );
+    let dir = TempDir::new().expect("temp dir");
+    let cluster = cluster_with(dir.path(), &server.url(), |_| {});
+
+    let pods = cluster
+        .list_json(ListKind::Pods, None, None)
+        .await
+        .expect("the restarted list completes");
+
+    assert_eq!(pods.len(), 1234, "no page counted twice");
+    let requests = server.requests_to("/api/v1/pods");
+    // Page 1, page 2 (410), then pages 1, 2 and 3 again.
+    assert_eq!(requests.len(), 5);
+    let first_pages = requests
+        .iter()
+        .filter(|r| r.param("continue").is_none())
+        .count();
+    assert_eq!(first_pages, 2);
+}
+
+#[tokio::test]
+async fn a_list_that_expires_twice_fails_clearly() {
+    let server = FakeApiServer::start(many_pods(1234));
+    server.fault_when(
+        "/api/v1/pods",
+        Fault::expired(),
+        When {
+            times: Some(2),
+            continued: true,
+        },
+    );
+    let dir = TempDir::new().expect("temp dir");
+    let cluster = cluster_with(dir.path(), &server.url(), |_| {});
+
+    let err = cluster
+        .list_json(ListKind::Pods, None, None)
+        .await
+        .expect_err("expired twice");
+
+    assert!(matches!(err, ClusterError::ListExpired { .. }), "{err:?}");
+    assert!(err.to_string().contains("restarted it once"), "{err}");
+    assert_eq!(server.requests_to("/api/v1/pods").len(), 4);
+}
+
+#[tokio::test]
+async fn concurrent_reads_of_the_same_list_send_one_request() {
+    let server = FakeApiServer::start(fixtures());
+    // Slow enough that every caller arrives while the first read is under way.
+    server.fault("/api/v1/pods", Fault::Delay(Duration::from_millis(300)));
+    let dir = TempDir::new().expect("temp dir");
+    let cluster = cluster_with(dir.path(), &server.url(), |s| {
+        s.request_timeout = Duration::from_secs(10);
+    });
+
+    let (a, b, c, d) = tokio::join!(
+        cluster.list_shared(ListKind::Pods, None, None),
+        cluster.list_shared(ListKind::Pods, None, None),
+        cluster.list_json(ListKind::Pods, None, None),
+        cluster.daemonset_json("kube-system", "kured"),
+    );
+    let e = cluster.daemonset_json("kube-system", "kured").await;
+    let f = cluster
+        .list_json(ListKind::Pods, Some("db"), None)
+        .await
+        .expect("another namespace is another read");
+
+    assert_eq!(a.expect("a").len(), 4);
+    assert_eq!(b.expect("b").len(), 4);
+    assert_eq!(c.expect("c").len(), 4);
+    assert_eq!(d.expect("d"), e.expect("e"));
+    assert_eq!(f.len(), 2);
+    let counts = count_by_path(&server.requests());
+    assert_eq!(counts.get("/api/v1/pods"), Some(&1), "{counts:?}");
+    assert_eq!(
+        counts.get("/apis/apps/v1/namespaces/kube-system/daemonsets/kured"),
+        Some(&1),
+        "{counts:?}"
+    );
+    assert_eq!(
+        counts.get("/api/v1/namespaces/db/pods"),
+        Some(&1),
+        "{counts:?}"
+    );
+}
+
+/// What a list page of 500 realistic pods weighs, and that the default cap holds it
+/// many times over: the figure `DEFAULT_MAX_RESPONSE_SIZE` is chosen from.
+#[tokio::test]
+async fn the_default_cap_holds_a_page_of_500_real_pods_many_times_over() {
+    let pods: Vec<Value> = (0..501).map(|i| realistic_pod("shop", i)).collect();
+    let one_pod = serde_json::to_vec(&pods[0]).expect("json").len();
+    let server = FakeApiServer::start(pods);
+    let page = raw_request(&server.url(), "GET", "/api/v1/pods?limit=500");
+    let body = page
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or_default();
+    let page_bytes = body.len();
+    println!(
+        "one realistic pod: {one_pod} bytes; a list page of 500: {page_bytes} bytes ({}); default max_response_size: {DEFAULT_MAX_RESPONSE_SIZE} ({:.1} pages)",
+        ByteSize(page_bytes as u64),
+        DEFAULT_MAX_RESPONSE_SIZE.0 as f64 / page_bytes as f64
+    );
+    assert!(
+        DEFAULT_MAX_RESPONSE_SIZE.0 >= 10 * page_bytes as u64,
+        "the default cap holds fewer than 10 pages of 500 pods ({page_bytes} bytes each)"
+    );
+
+    let dir = TempDir::new().expect("temp dir");
+    let cluster = cluster_with(dir.path(), &server.url(), |s| {
+        s.request_timeout = Duration::from_secs(30);
+    });
+    let listed = cluster
+        .list_json(ListKind::Pods, None, None)
+        .await
+        .expect("pages fit the default cap");
+    assert_eq!(listed.len(), 501);
+    assert_eq!(server.requests_to("/api/v1/pods").len(), 1 + 2);
+}
+
+#[tokio::test]
+async fn a_token_file_ending_in_a_newline_is_trimmed_as_client_go_does() {
+    let server = FakeApiServer::start(fixtures());
+    let dir = TempDir::new().expect("temp dir");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "t0ken-from-a-file\n").expect("write the token");
+    let path = write_kubeconfig(dir.path(), &server.url(), "fake");
+    let text = std::fs::read_to_string(&path).expect("kubeconfig").replace(
+        "token: fake-token",
+        &format!("tokenFile: {}", token.display()),
+    );
+    std::fs::write(&path, text).expect("rewrite the kubeconfig");
+    let cluster = Cluster::with_environment(
+        ClusterSettings {
+            kubeconfig_path: Some(path.display().to_string()),
+            request_timeout: TIMEOUT,
+            ..ClusterSettings::default()
+        },
+        KubeEnvironment::default(),
+    );
+
+    cluster
+        .list_json(ListKind::Nodes, None, None)
+        .await
+        .expect("the token file is used");
+
+    let sent = server.requests()[0].authorization.clone();
+    assert_eq!(sent.as_deref(), Some("Bearer t0ken-from-a-file"));
+}
+
+#[tokio::test]
+async fn a_token_no_header_can_carry_is_refused_without_a_panic() {
+    let dir = TempDir::new().expect("temp dir");
+    let token = dir.path().join("token.txt");
+    std::fs::write(&token, "line one\nline two\n").expect("write the token");
+    let path = write_kubeconfig(dir.path(), "http://127.0.0.1:1", "fake");
+    let text = std::fs::read_to_string(&path).expect("kubeconfig").replace(
+        "token: fake-token",
+        &format!("tokenFile: {}", token.display()),
+    );
+    std::fs::write(&path, text).expect("rewrite the kubeconfig");
+    let cluster = Cluster::with_environment(
+        ClusterSettings {
+            kubeconfig_path: Some(path.display().to_string()),
+            ..ClusterSettings::default()
+        },
+        KubeEnvironment::default(),
+    );
+
+    let err = cluster.connect().await.expect_err("an invalid token");
+
+    assert!(
+        matches!(err, ClusterError::InvalidKubeconfig { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("HTTP header"), "{err}");
+    assert!(!err.to_string().contains("line two"), "{err}");
+}
+
+/// A kubeconfig whose user runs `plugin`, which counts its runs in `runs` and hands
+/// out a token expiring at `expires`.
+fn exec_cluster(dir: &Path, server_url: &str, expires: &str) -> (Cluster, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let runs = dir.join("runs");
+    let plugin = dir.join("plugin");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"fake-token\",\"expirationTimestamp\":\"{expires}\"}}}}'\n",
+            runs.display()
+        ),
+    )
+    .expect("write the plugin");
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = write_kubeconfig(dir, server_url, "fake");
+    let text = std::fs::read_to_string(&path).expect("kubeconfig").replace(
+        "      token: fake-token",
+        &format!(
+            "      exec:\n        apiVersion: client.authentication.k8s.io/v1\n        command: {}\n        interactiveMode: Never",
+            plugin.display()
+        ),
+    );
+    std::fs::write(&path, text).expect("rewrite the kubeconfig");
+    let cluster = Cluster::with_environment(
+        ClusterSettings {
+            kubeconfig_path: Some(path.display().to_string()),
+            request_timeout: Duration::from_secs(5),
+            ..ClusterSettings::default()
+        },
+        KubeEnvironment::default(),
+    );
+    (cluster, runs)
+}
+
+fn run_count(runs: &Path) -> usize {
+    std::fs::read_to_string(runs)
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+#[tokio::test]
+async fn an_exec_credential_is_reused_until_its_expiration_timestamp() {
+    let server = FakeApiServer::start(fixtures());
+
+    let fresh = TempDir::new().expect("temp dir");
+    let (cluster, runs) = exec_cluster(fresh.path(), &server.url(), "2099-01-01T00:00:00Z");
+    let (a, b) = tokio::join!(
+        cluster.list_json(ListKind::Pods, None, None),
+        cluster.list_json(ListKind::Nodes, None, None),
+    );
+    a.expect("pods");
+    b.expect("nodes");
+    cluster
+        .daemonset_json("kube-system", "kured")
+        .await
+        .expect("daemonset");
+    assert_eq!(run_count(&runs), 1, "one run for three reads");
+
+    // A credential already expired is renewed before each request.
+    let stale = TempDir::new().expect("temp dir");
+    let (cluster, runs) = exec_cluster(stale.path(), &server.url(), "2001-01-01T00:00:00Z");
+    cluster
+        .list_json(ListKind::Pods, None, None)
+        .await
+        .expect("pods");
+    cluster
+        .list_json(ListKind::Nodes, None, None)
+        .await
+        .expect("nodes");
+    assert_eq!(run_count(&runs), 2, "renewed once expired");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer fake-token"))
+    );
 }

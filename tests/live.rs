@@ -7,14 +7,16 @@
 
 mod support;
 
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
-use support::fake_apiserver::{FakeApiServer, Fault};
-use support::kured::live_stack;
+use support::fake_apiserver::{FakeApiServer, Fault, count_by_path};
+use support::kured::{live_stack, live_stack_with};
 
 fn kured_daemonset(host_path: &str) -> Value {
     json!({
         "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": "kured", "namespace": "kube-system"},
+        "metadata": {"name": "kured", "namespace": "kube-system", "uid": uid("kured")},
         "spec": {
             "selector": {"matchLabels": {"app": "kured"}},
             "template": {
@@ -34,10 +36,21 @@ fn kured_daemonset(host_path: &str) -> Value {
     })
 }
 
+/// The uid the API server gave object `name`, made up from its name.
+fn uid(name: &str) -> String {
+    format!("00000000-0000-4000-8000-{:0>12}", name.len())
+        + &name.bytes().map(|b| format!("{b:02x}")).collect::<String>()
+}
+
 fn gate_daemonset() -> Value {
+    named_gate_daemonset("sentinel-gate")
+}
+
+/// A gate DaemonSet called `name`, selecting `app: sentinel-gate` whatever its name.
+fn named_gate_daemonset(name: &str) -> Value {
     json!({
         "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": "sentinel-gate", "namespace": "kube-system"},
+        "metadata": {"name": name, "namespace": "kube-system", "uid": uid(name)},
         "spec": {
             "selector": {"matchLabels": {"app": "sentinel-gate"}},
             "template": {
@@ -55,10 +68,19 @@ fn gate_daemonset() -> Value {
     })
 }
 
+/// A pod labelled `app: <app>` that DaemonSet `app` controls.
 fn pod(app: &str, node: &str, ready: bool) -> Value {
+    owned_pod(app, "DaemonSet", app, node, ready)
+}
+
+/// A pod labelled `app: <app>` whose controller is `<kind> <owner>`.
+fn owned_pod(app: &str, kind: &str, owner: &str, node: &str, ready: bool) -> Value {
     json!({
         "apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": format!("{app}-{node}"), "namespace": "kube-system", "labels": {"app": app}},
+        "metadata": {
+            "name": format!("{owner}-{node}"), "namespace": "kube-system", "labels": {"app": app},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": kind, "name": owner, "uid": uid(owner), "controller": true, "blockOwnerDeletion": true}]
+        },
         "spec": {"nodeName": node, "containers": [{"name": "c"}]},
         "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": if ready {"True"} else {"False"}}]}
     })
@@ -190,19 +212,24 @@ fn each_fault_is_a_clear_error_without_a_hang() {
                 )
             }),
             vec![
-                "cannot read DaemonSet kube-system/kured",
-                "get",
-                "daemonsets",
+                "permission denied: the provider may not get daemonsets.apps",
+                "Cannot read DaemonSet kube-system/kured",
                 "ClusterRole",
             ],
         ),
         (
             Box::new(|s: &FakeApiServer| s.fault("/apis/apps/v1", Fault::internal("etcd is sad"))),
-            vec!["cannot read DaemonSet kube-system/kured", "500"],
+            vec![
+                "the Kubernetes API server failed (500)",
+                "Cannot read DaemonSet kube-system/kured",
+            ],
         ),
         (
             Box::new(|s: &FakeApiServer| s.fault("/apis/apps/v1", Fault::unauthorized())),
-            vec!["cannot read DaemonSet kube-system/kured", "401"],
+            vec![
+                "authentication failed: the Kubernetes API server rejected the credentials",
+                "401",
+            ],
         ),
         (
             Box::new(|s: &FakeApiServer| {
@@ -211,7 +238,11 @@ fn each_fault_is_a_clear_error_without_a_hang() {
                     Fault::Delay(std::time::Duration::from_secs(8)),
                 )
             }),
-            vec!["cannot read DaemonSet kube-system/kured", "2s"],
+            vec![
+                "the Kubernetes API server did not answer in time",
+                "Cannot read DaemonSet kube-system/kured",
+                "2s",
+            ],
         ),
         (
             Box::new(|s: &FakeApiServer| {
@@ -249,5 +280,247 @@ fn each_fault_is_a_clear_error_without_a_hang() {
     let dir = live_stack(&FakeApiServer::closed_port(), body);
     dir.plan()
         .assert_failure("nothing listens")
-        .assert_contains("cannot read DaemonSet kube-system/kured");
+        .assert_contains("cannot reach the Kubernetes API server")
+        .assert_contains("Cannot read DaemonSet kube-system/kured");
+}
+
+#[test]
+fn pods_of_another_controller_with_the_same_labels_do_not_count() {
+    // The canary DaemonSet and a ReplicaSet put ready pods labelled app: sentinel-gate
+    // on node-2 and node-3; only the gate DaemonSet's own pods make a node gated.
+    let mut objects = vec![
+        kured_daemonset("/var/run"),
+        gate_daemonset(),
+        named_gate_daemonset("sentinel-gate-canary"),
+    ];
+    for node in ["node-1", "node-2", "node-3"] {
+        objects.push(pod("kured", node, true));
+    }
+    objects.push(pod("sentinel-gate", "node-1", true));
+    objects.push(owned_pod(
+        "sentinel-gate",
+        "DaemonSet",
+        "sentinel-gate-canary",
+        "node-3",
+        true,
+    ));
+    objects.push(owned_pod(
+        "sentinel-gate",
+        "ReplicaSet",
+        "sentinel-gate-7d4b9",
+        "node-2",
+        true,
+    ));
+    let server = FakeApiServer::start(objects);
+    let dir = live_stack(&server.url(), LIVE_PATHS);
+    dir.apply().assert_success("apply");
+    let out = dir.output_json();
+    assert_eq!(
+        out["nodes_without_gate"]["value"],
+        json!(["node-2", "node-3"])
+    );
+    // The server returned all three gate-labelled pods for the selector.
+    let listed = server.requests_to("/api/v1/namespaces/kube-system/pods");
+    assert!(
+        listed
+            .iter()
+            .any(|r| r.param("labelSelector").as_deref() == Some("app=sentinel-gate")),
+        "{listed:?}"
+    );
+}
+
+/// Budgets, workloads and 600 more pods (two pages) beside the kured and gate
+/// DaemonSets.
+fn busy_cluster() -> FakeApiServer {
+    let mut objects = vec![kured_daemonset("/var/run"), gate_daemonset()];
+    for node in ["node-1", "node-2", "node-3"] {
+        objects.push(pod("kured", node, true));
+    }
+    objects.push(pod("sentinel-gate", "node-1", true));
+    for i in 0..600 {
+        objects.push(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("web-{i:03}"), "namespace": "shop", "labels": {"app": "web"}},
+            "spec": {"nodeName": "node-1", "containers": [{"name": "web"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+        }));
+    }
+    objects.push(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"replicas": 600, "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}}}}
+    }));
+    objects.push(json!({
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"minAvailable": 600, "selector": {"matchLabels": {"app": "web"}}}
+    }));
+    FakeApiServer::start(objects)
+}
+
+#[test]
+fn forty_data_sources_in_one_plan_share_each_read() {
+    let server = busy_cluster();
+    let body = r#"
+data "kured_pdb_coverage" "audit" {
+  count = 30
+}
+
+data "kured_sentinel_paths" "live" {
+  count = 10
+  kured = {
+    namespace = "kube-system"
+    name      = "kured"
+  }
+  gate = {
+    namespace     = "kube-system"
+    name          = "sentinel-gate"
+    sentinel_path = "/host/var-run/gated-reboot-required"
+  }
+}
+
+output "blockers" { value = distinct([for d in data.kured_pdb_coverage.audit : d.drain_blockers]) }
+output "ungated" { value = distinct([for d in data.kured_sentinel_paths.live : d.nodes_without_gate]) }
+"#;
+    let dir = live_stack(&server.url(), body);
+    dir.apply().assert_success("forty live data sources");
+    let out = dir.output_json();
+    assert_eq!(out["blockers"]["value"], json!([["shop/web"]]));
+    assert_eq!(out["ungated"]["value"], json!([["node-2", "node-3"]]));
+
+    // One read per kind, namespace and selector (pods twice: 605 of them make two
+    // pages), and one get per DaemonSet, for the whole plan.
+    let counts = count_by_path(&server.requests());
+    let expected: BTreeMap<String, usize> = [
+        ("/api/v1/pods", 2),
+        ("/apis/apps/v1/deployments", 1),
+        ("/apis/apps/v1/statefulsets", 1),
+        ("/apis/apps/v1/replicasets", 1),
+        ("/api/v1/replicationcontrollers", 1),
+        ("/apis/policy/v1/poddisruptionbudgets", 1),
+        ("/apis/apps/v1/namespaces/kube-system/daemonsets/kured", 1),
+        (
+            "/apis/apps/v1/namespaces/kube-system/daemonsets/sentinel-gate",
+            1,
+        ),
+        ("/api/v1/namespaces/kube-system/pods", 2),
+    ]
+    .into_iter()
+    .map(|(path, n)| (path.to_owned(), n))
+    .collect();
+    assert_eq!(counts, expected);
+    assert_eq!(counts.values().sum::<usize>(), 11);
+}
+
+#[test]
+fn info_logs_say_what_was_read_and_resolved_and_debug_leaves_out_the_wire() {
+    let server = cluster("/var/run");
+    let mut dir = live_stack(&server.url(), LIVE_PATHS);
+    dir.env("TF_LOG_PROVIDER", "INFO");
+    let plan = dir.plan();
+    plan.assert_success("plan with INFO logs");
+    plan.assert_contains(
+        "cluster read: get daemonsets.apps \"kured\" in namespace \"kube-system\": 1 object(s) in 1 page(s)",
+    )
+    .assert_contains(
+        "cluster read: list pods in namespace \"kube-system\": 3 object(s) in 1 page(s)",
+    )
+    .assert_contains(
+        "live inputs resolved: kured DaemonSet kube-system/kured from the cluster, gate DaemonSet kube-system/sentinel-gate from the cluster; 2 node(s) run kured but no ready gate pod",
+    )
+    .assert_not_contains("kubeconfig resolved");
+
+    dir.env("TF_LOG_PROVIDER", "DEBUG");
+    let plan = dir.plan();
+    plan.assert_success("plan with DEBUG logs");
+    plan.assert_contains("kubeconfig resolved")
+        .assert_contains("directly (no proxy configured)")
+        .assert_contains("credentials=\"a bearer token\"")
+        .assert_contains("pods of the DaemonSet")
+        // HTTP/2 frames of the plugin connection and hyper's pool are TRACE material.
+        .assert_not_contains("frame=")
+        .assert_not_contains("fake-token");
+}
+
+#[test]
+fn each_new_fault_gets_a_title_saying_what_failed() {
+    let cases: Vec<(Inject, &str, Vec<&str>)> = vec![
+        (
+            Box::new(|s: &FakeApiServer| {
+                s.fault(
+                    "/apis/apps/v1",
+                    Fault::Throttle {
+                        retry_after: Some(30),
+                    },
+                )
+            }),
+            "",
+            vec![
+                "throttled: the Kubernetes API server is rate-limiting the provider",
+                "last Retry-After: 30s",
+            ],
+        ),
+        (
+            Box::new(|s: &FakeApiServer| {
+                s.fault(
+                    "/apis/apps/v1",
+                    Fault::Redirect {
+                        code: 307,
+                        location: "https://sso.example/login".into(),
+                    },
+                )
+            }),
+            "",
+            vec![
+                "redirected: something other than the API server answered",
+                "307 Temporary Redirect",
+                "https://sso.example/login",
+            ],
+        ),
+        (
+            Box::new(|s: &FakeApiServer| {
+                s.fault(
+                    "/apis/apps/v1",
+                    Fault::Huge {
+                        bytes: 200 << 20,
+                        announced: true,
+                    },
+                )
+            }),
+            "  max_response_size = \"1MiB\"",
+            vec![
+                "response too large: the answer exceeds max_response_size",
+                "larger than max_response_size (1MiB): it announced 200MiB",
+            ],
+        ),
+    ];
+    for (inject, provider_args, needles) in cases {
+        let server = cluster("/var/run");
+        inject(&server);
+        let dir = live_stack_with(&server.url(), provider_args, LIVE_PATHS);
+        let plan = dir.plan();
+        plan.assert_failure("a fault must fail the plan");
+        for needle in &needles {
+            plan.assert_contains(needle);
+        }
+    }
+}
+
+#[test]
+fn max_response_size_is_checked_on_its_attribute() {
+    for (value, needle) in [
+        ("64mb", "is not a size"),
+        ("1.5GiB", "is not a size"),
+        ("1KiB", "max_response_size is too small"),
+    ] {
+        let dir = live_stack_with(
+            &FakeApiServer::closed_port(),
+            &format!("  max_response_size = \"{value}\""),
+            "data \"kured_pdb_coverage\" \"audit\" {}\n",
+        );
+        dir.plan()
+            .assert_failure("an invalid size")
+            .assert_contains(needle)
+            .assert_contains("max_response_size");
+    }
 }

@@ -806,7 +806,7 @@ fn a_forbidden_list_names_the_resource_and_the_cluster_role() {
             None,
         )),
     );
-    plan.assert_contains("not allowed to list pods in the cluster")
+    plan.assert_contains("permission denied: the provider may not list pods")
         .assert_contains("may not list pods at the cluster scope")
         .assert_contains(
             "User \"system:serviceaccount:ci:terraform\" cannot list resource \"pods\"",
@@ -824,9 +824,11 @@ fn a_server_error_is_reported() {
         "/apis/policy/v1/poddisruptionbudgets",
         Some(Fault::internal("etcdserver: leader changed")),
     );
-    plan.assert_contains("cannot list poddisruptionbudgets.policy in the cluster")
-        .assert_contains("answered 500")
-        .assert_contains("etcdserver: leader changed");
+    plan.assert_contains(
+        "the Kubernetes API server failed (500): listing poddisruptionbudgets.policy",
+    )
+    .assert_contains("answered 500")
+    .assert_contains("etcdserver: leader changed");
 }
 
 #[test]
@@ -837,7 +839,7 @@ fn a_slow_server_times_out_at_request_timeout() {
         "/api/v1/pods",
         Some(Fault::Delay(Duration::from_secs(60))),
     );
-    plan.assert_contains("listing pods timed out")
+    plan.assert_contains("the Kubernetes API server did not answer in time: listing pods")
         .assert_contains("within 2s")
         .assert_contains("request_timeout");
     assert!(
@@ -858,6 +860,8 @@ fn an_unreachable_server_is_reported() {
 fn rejected_credentials_are_reported() {
     let server = FakeApiServer::start(live_fixtures());
     let (plan, _) = failing_plan(Some(&server), "/api/v1/pods", Some(Fault::unauthorized()));
-    plan.assert_contains("the Kubernetes API server rejected the credentials")
-        .assert_contains("401 Unauthorized");
+    plan.assert_contains(
+        "authentication failed: the Kubernetes API server rejected the credentials",
+    )
+    .assert_contains("401 Unauthorized");
 }

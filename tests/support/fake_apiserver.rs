@@ -3,14 +3,20 @@
 //! - [`FakeApiServer::start`] serves fixture objects over plain HTTP/1.1 on
 //!   `127.0.0.1` and an ephemeral port, from its own threads, so it keeps
 //!   answering while a test waits on a `terraform` child process.
+//!   [`FakeApiServer::start_with`] serves HTTPS instead ([`Tls`]: a certificate from a
+//!   test CA, and client certificates checked against a CA) and checks credentials
+//!   ([`Auth`]: bearer tokens, client certificates), answering 401 otherwise.
 //! - It answers discovery (`/version`, `/api`, `/apis`, group versions) and
 //!   `GET` list/get of the kinds the provider reads, cluster-wide and per
 //!   namespace, with label selectors and `limit`/`continue` paging.
 //! - [`FakeApiServer::fault`] makes every request under a path prefix fail:
-//!   an error status with a Kubernetes `Status` body, a delay, a hang, or a
-//!   connection closed without an answer.
+//!   an error status with a Kubernetes `Status` body, a delay, a hang, a
+//!   connection closed without an answer, throttling with `Retry-After`, `410 Gone`,
+//!   a redirect, or a huge body. [`FakeApiServer::fault_when`] limits a fault to
+//!   the first few requests, or to requests that carry a continue token.
 //! - Every request is recorded ([`FakeApiServer::requests`]) so a test can
-//!   count pages and check that no write verb was sent.
+//!   count pages, check that no write verb was sent, and see which credential and
+//!   which proxy (`Via`) it came with.
 //! - [`write_kubeconfig`] writes a kubeconfig pointing at the server, and
 //!   [`FakeApiServer::closed_port`] gives a URL nothing listens on.
 //!
@@ -28,6 +34,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::{Map, Value, json};
 
 /// The `resourceVersion` every list answers with.
@@ -139,6 +147,27 @@ pub enum Fault {
     Hang,
     /// Close the connection without answering.
     Close,
+    /// `429 Too Many Requests`, with `Retry-After: <seconds>` when given, as API
+    /// Priority and Fairness answers.
+    Throttle {
+        /// The `Retry-After` header, in seconds.
+        retry_after: Option<u64>,
+    },
+    /// A redirect with this status and `Location`, as a login portal answers.
+    Redirect {
+        /// e.g. 302.
+        code: u16,
+        /// The `Location` header.
+        location: String,
+    },
+    /// `200 OK` with a body of `bytes` bytes, announced in `Content-Length` or sent
+    /// chunked; written until the client hangs up.
+    Huge {
+        /// Body size.
+        bytes: u64,
+        /// Whether `Content-Length` announces it.
+        announced: bool,
+    },
 }
 
 impl Fault {
@@ -186,6 +215,62 @@ impl Fault {
             message: format!("Internal error occurred: {message}"),
         }
     }
+
+    /// 410 as the API server answers a continue token older than its compaction window.
+    pub fn expired() -> Fault {
+        Fault::Status {
+            code: 410,
+            reason: "Expired".to_owned(),
+            message: "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.".to_owned(),
+        }
+    }
+}
+
+/// Which requests under a fault's prefix meet it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct When {
+    /// Only the first this many matching requests; `None` for all.
+    pub times: Option<usize>,
+    /// Only requests with a `continue` parameter (a second or later page).
+    pub continued: bool,
+}
+
+struct FaultRule {
+    prefix: String,
+    fault: Fault,
+    when: When,
+    hits: usize,
+}
+
+/// HTTPS for [`FakeApiServer::start_with`]: the server's certificate chain and key, and
+/// the CA that signs acceptable client certificates (all PEM).
+#[derive(Debug, Clone)]
+pub struct Tls {
+    /// The server certificate, then any intermediates.
+    pub cert_chain_pem: String,
+    /// The server's private key.
+    pub key_pem: String,
+    /// Client certificates signed by this CA are accepted; others fail the handshake.
+    /// Clients without a certificate are let through to the credential check.
+    pub client_ca_pem: Option<String>,
+}
+
+/// The credentials [`FakeApiServer::start_with`] accepts; any other request gets 401.
+#[derive(Debug, Clone, Default)]
+pub struct Auth {
+    /// Accepted bearer tokens.
+    pub tokens: Vec<String>,
+    /// Whether a client certificate (verified against [`Tls::client_ca_pem`]) is enough.
+    pub client_certificates: bool,
+}
+
+/// How [`FakeApiServer::start_with`] serves.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// HTTPS when set.
+    pub tls: Option<Tls>,
+    /// Credential checks when set.
+    pub auth: Option<Auth>,
 }
 
 /// One request as the server received it.
@@ -199,6 +284,10 @@ pub struct RecordedRequest {
     pub query: String,
     /// The `Authorization` header, if any.
     pub authorization: Option<String>,
+    /// The common name of the verified client certificate, if one was presented.
+    pub client_certificate: Option<String>,
+    /// The `Via` header an HTTP proxy adds, if any.
+    pub via: Option<String>,
 }
 
 impl RecordedRequest {
@@ -214,14 +303,17 @@ impl RecordedRequest {
 #[derive(Default)]
 struct State {
     objects: Vec<Value>,
-    faults: Mutex<Vec<(String, Fault)>>,
+    faults: Mutex<Vec<FaultRule>>,
     requests: Mutex<Vec<RecordedRequest>>,
     page_cap: Mutex<Option<usize>>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    auth: Option<Auth>,
 }
 
 /// A running fake API server; stops when dropped.
 pub struct FakeApiServer {
     addr: SocketAddr,
+    https: bool,
     state: Arc<State>,
     stop: Arc<AtomicBool>,
     acceptor: Option<JoinHandle<()>>,
@@ -234,6 +326,15 @@ impl FakeApiServer {
     /// # Panics
     /// When no loopback port can be bound, which leaves the test nothing to do.
     pub fn start(objects: Vec<Value>) -> FakeApiServer {
+        Self::start_with(objects, Options::default())
+    }
+
+    /// Like [`FakeApiServer::start`], over HTTPS and with credential checks as
+    /// `options` says.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound, or the TLS material does not load.
+    pub fn start_with(objects: Vec<Value>, options: Options) -> FakeApiServer {
         let listener =
             TcpListener::bind("127.0.0.1:0").expect("bind a loopback port for the fake API server");
         let addr = listener
@@ -242,8 +343,11 @@ impl FakeApiServer {
         let mut objects = objects;
         // etcd hands out objects in key order, namespace then name.
         objects.sort_by_key(object_key);
+        let https = options.tls.is_some();
         let state = Arc::new(State {
             objects,
+            tls: options.tls.as_ref().map(server_config),
+            auth: options.auth,
             ..State::default()
         });
         let stop = Arc::new(AtomicBool::new(false));
@@ -254,6 +358,7 @@ impl FakeApiServer {
         };
         FakeApiServer {
             addr,
+            https,
             state,
             stop,
             acceptor: Some(acceptor),
@@ -271,18 +376,34 @@ impl FakeApiServer {
         format!("http://{addr}")
     }
 
-    /// The server's base URL, e.g. `http://127.0.0.1:40123`.
+    /// The server's base URL, e.g. `http://127.0.0.1:40123` (`https://` with TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The port the server listens on, to address it by another name.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
     }
 
     /// Makes every request whose path starts with `path_prefix` meet `fault`;
     /// the longest matching prefix wins, and a later fault on the same
     /// prefix replaces the earlier one.
     pub fn fault(&self, path_prefix: &str, fault: Fault) {
+        self.fault_when(path_prefix, fault, When::default());
+    }
+
+    /// Like [`FakeApiServer::fault`], for the requests `when` describes only.
+    pub fn fault_when(&self, path_prefix: &str, fault: Fault, when: When) {
         let mut faults = lock(&self.state.faults);
-        faults.retain(|(prefix, _)| prefix != path_prefix);
-        faults.push((path_prefix.to_owned(), fault));
+        faults.retain(|rule| rule.prefix != path_prefix);
+        faults.push(FaultRule {
+            prefix: path_prefix.to_owned(),
+            fault,
+            when,
+            hits: 0,
+        });
     }
 
     /// Removes every fault.
@@ -358,6 +479,43 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+fn server_config(tls: &Tls) -> Arc<rustls::ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(tls.cert_chain_pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .expect("the fake API server's certificate chain is PEM");
+    let key = PrivateKeyDer::from_pem_slice(tls.key_pem.as_bytes())
+        .expect("the fake API server's key is PEM");
+    let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .expect("rustls supports its default protocol versions");
+    let builder = match &tls.client_ca_pem {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(ca.as_bytes()) {
+                roots
+                    .add(cert.expect("the client CA is PEM"))
+                    .expect("the client CA is a certificate");
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .allow_unauthenticated()
+            .build()
+            .expect("a client certificate verifier");
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(chain, key)
+        .expect("the fake API server's certificate and key match");
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
 fn accept_loop(listener: TcpListener, state: Arc<State>, stop: Arc<AtomicBool>) {
     for stream in listener.incoming() {
         if stop.load(Ordering::SeqCst) {
@@ -371,14 +529,72 @@ fn accept_loop(listener: TcpListener, state: Arc<State>, stop: Arc<AtomicBool>) 
     }
 }
 
+/// A connection the server can close cleanly: TLS sends close_notify first.
+trait Connection: Read + Write {
+    fn finish(&mut self) {}
+}
+
+impl Connection for TcpStream {}
+
+impl Connection for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn finish(&mut self) {
+        self.conn.send_close_notify();
+        let _ = self.flush();
+    }
+}
+
+fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
+    let _ = stream.set_read_timeout(Some(IDLE));
+    match &state.tls {
+        None => serve(stream, None, state, stop),
+        Some(config) => {
+            let Ok(conn) = rustls::ServerConnection::new(Arc::clone(config)) else {
+                return;
+            };
+            let mut tls = rustls::StreamOwned::new(conn, stream);
+            while tls.conn.is_handshaking() {
+                // A client that does not trust the server, or whose certificate the
+                // client CA did not sign, ends here.
+                if tls.conn.complete_io(&mut tls.sock).is_err() {
+                    return;
+                }
+            }
+            let identity = tls
+                .conn
+                .peer_certificates()
+                .and_then(|chain| chain.first())
+                .map(|cert| common_name(cert.as_ref()));
+            serve(tls, identity, state, stop);
+        }
+    }
+}
+
+/// The subject's common name of a DER certificate, found by its OID (2.5.4.3); enough
+/// to tell the test's client certificates apart.
+fn common_name(der: &[u8]) -> String {
+    const CN: [u8; 5] = [0x06, 0x03, 0x55, 0x04, 0x03];
+    // The issuer's CN comes first in the certificate; the subject's is the last one.
+    let Some(at) = der.windows(CN.len()).rposition(|w| w == CN) else {
+        return "(no common name)".to_owned();
+    };
+    let value = &der[at + CN.len()..];
+    match value {
+        [_tag, len, rest @ ..] if usize::from(*len) <= rest.len() => {
+            String::from_utf8_lossy(&rest[..usize::from(*len)]).into_owned()
+        }
+        _ => "(no common name)".to_owned(),
+    }
+}
+
 struct Head {
     method: String,
     target: String,
     authorization: Option<String>,
+    via: Option<String>,
     content_length: usize,
 }
 
-fn read_head(reader: &mut BufReader<TcpStream>) -> Option<Head> {
+fn read_head<R: Read>(reader: &mut BufReader<R>) -> Option<Head> {
     let mut line = String::new();
     let mut total = 0;
     reader.read_line(&mut line).ok()?;
@@ -388,6 +604,7 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> Option<Head> {
     let target = parts.next()?.to_owned();
     parts.next().filter(|v| v.starts_with("HTTP/1."))?;
     let mut authorization = None;
+    let mut via = None;
     let mut content_length = 0;
     loop {
         let mut header = String::new();
@@ -404,6 +621,8 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> Option<Head> {
             let value = value.trim();
             if name.eq_ignore_ascii_case("authorization") {
                 authorization = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("via") {
+                via = Some(value.to_owned());
             } else if name.eq_ignore_ascii_case("content-length") {
                 content_length = value.parse().ok()?;
             }
@@ -413,22 +632,47 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> Option<Head> {
         method,
         target,
         authorization,
+        via,
         content_length,
     })
 }
 
-fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
-    let _ = stream.set_read_timeout(Some(IDLE));
-    let Ok(writer) = stream.try_clone() else {
-        return;
-    };
+/// What the server sends back.
+struct Reply {
+    code: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Body,
+}
+
+enum Body {
+    Json(Value),
+    Filler { bytes: u64, announced: bool },
+}
+
+impl Reply {
+    fn json((code, body): (u16, Value)) -> Reply {
+        Reply {
+            code,
+            headers: Vec::new(),
+            body: Body::Json(body),
+        }
+    }
+}
+
+fn serve<S: Connection>(
+    stream: S,
+    client_certificate: Option<String>,
+    state: &State,
+    stop: &AtomicBool,
+) {
     let mut reader = BufReader::new(stream);
     let Some(head) = read_head(&mut reader) else {
         // As an HTTP server does, also to a TLS client that spoke first.
-        let mut writer = writer;
-        let _ = writer.write_all(
+        let stream = reader.get_mut();
+        let _ = stream.write_all(
             b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
         );
+        stream.finish();
         return;
     };
     // Bodies are never used, but must be consumed before answering.
@@ -445,20 +689,17 @@ fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
         path,
         query,
         authorization: head.authorization,
+        client_certificate,
+        via: head.via,
     };
     lock(&state.requests).push(request.clone());
 
-    let fault = lock(&state.faults)
-        .iter()
-        .filter(|(prefix, _)| request.path.starts_with(prefix.as_str()))
-        .max_by_key(|(prefix, _)| prefix.len())
-        .map(|(_, fault)| fault.clone());
-    let (code, body) = match fault {
+    let reply = match fault_for(&request, state) {
         Some(Fault::Status {
             code,
             reason,
             message,
-        }) => (code, status_body(code, &reason, &message, None)),
+        }) => Reply::json((code, status_body(code, &reason, &message, None))),
         Some(Fault::Close) => return,
         Some(Fault::Hang) => {
             wait(None, stop);
@@ -468,11 +709,72 @@ fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
             if !wait(Some(delay), stop) {
                 return;
             }
-            answer(&request, state)
+            authorized_answer(&request, state)
         }
-        None => answer(&request, state),
+        Some(Fault::Throttle { retry_after }) => {
+            let mut reply = Reply::json((
+                429,
+                status_body(
+                    429,
+                    "TooManyRequests",
+                    "Too many requests, please try again later.",
+                    Some(json!({"retryAfterSeconds": retry_after.unwrap_or(0)})),
+                ),
+            ));
+            if let Some(seconds) = retry_after {
+                reply.headers.push(("Retry-After", seconds.to_string()));
+            }
+            reply
+        }
+        Some(Fault::Redirect { code, location }) => Reply {
+            code,
+            headers: vec![("Location", location)],
+            body: Body::Json(json!({})),
+        },
+        Some(Fault::Huge { bytes, announced }) => Reply {
+            code: 200,
+            headers: Vec::new(),
+            body: Body::Filler { bytes, announced },
+        },
+        None => authorized_answer(&request, state),
     };
-    respond(writer, code, &body);
+    let stream = reader.get_mut();
+    respond(stream, &reply, stop);
+    stream.finish();
+}
+
+/// The fault for `request`, counting it against the rule's `times`.
+fn fault_for(request: &RecordedRequest, state: &State) -> Option<Fault> {
+    let continued = request.param("continue").is_some_and(|t| !t.is_empty());
+    let mut faults = lock(&state.faults);
+    let rule = faults
+        .iter_mut()
+        .filter(|rule| request.path.starts_with(rule.prefix.as_str()))
+        .max_by_key(|rule| rule.prefix.len())?;
+    if rule.when.continued && !continued {
+        return None;
+    }
+    if rule.when.times.is_some_and(|times| rule.hits >= times) {
+        return None;
+    }
+    rule.hits += 1;
+    Some(rule.fault.clone())
+}
+
+/// The normal answer, once the request's credentials pass [`Auth`].
+fn authorized_answer(request: &RecordedRequest, state: &State) -> Reply {
+    if let Some(auth) = &state.auth {
+        let token_ok = request
+            .authorization
+            .as_deref()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .is_some_and(|token| auth.tokens.iter().any(|t| t == token));
+        let cert_ok = auth.client_certificates && request.client_certificate.is_some();
+        if !token_ok && !cert_ok {
+            return Reply::json((401, status_body(401, "Unauthorized", "Unauthorized", None)));
+        }
+    }
+    Reply::json(answer(request, state))
 }
 
 /// Sleeps for `delay` (for ever when `None`); false when the server stopped first.
@@ -487,25 +789,68 @@ fn wait(delay: Option<Duration>, stop: &AtomicBool) -> bool {
     true
 }
 
-fn respond(mut stream: TcpStream, code: u16, body: &Value) {
-    let text = body.to_string();
-    let reason = match code {
+fn respond<W: Write>(stream: &mut W, reply: &Reply, stop: &AtomicBool) {
+    let reason = match reply.code {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         410 => "Gone",
+        429 => "Too Many Requests",
         500 => "Internal Server Error",
+        503 => "Service Unavailable",
         _ => "Status",
     };
-    let head = format!(
-        "HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        text.len()
+    let mut head = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json\r\nConnection: close\r\n",
+        reply.code
     );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(text.as_bytes());
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    match &reply.body {
+        Body::Json(body) => {
+            let text = body.to_string();
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", text.len()));
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(text.as_bytes());
+        }
+        Body::Filler { bytes, announced } => {
+            if *announced {
+                head.push_str(&format!("Content-Length: {bytes}\r\n\r\n"));
+            } else {
+                head.push_str("Transfer-Encoding: chunked\r\n\r\n");
+            }
+            if stream.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            let chunk = vec![b' '; 64 * 1024];
+            let mut left = *bytes;
+            while left > 0 && !stop.load(Ordering::SeqCst) {
+                let n = usize::try_from(left.min(chunk.len() as u64)).unwrap_or(chunk.len());
+                let written = if *announced {
+                    stream.write_all(&chunk[..n])
+                } else {
+                    write!(stream, "{n:x}\r\n")
+                        .and_then(|()| stream.write_all(&chunk[..n]))
+                        .and_then(|()| stream.write_all(b"\r\n"))
+                };
+                // The client hung up, as it should past its cap.
+                if written.is_err() {
+                    return;
+                }
+                left -= n as u64;
+            }
+            if !*announced {
+                let _ = stream.write_all(b"0\r\n\r\n");
+            }
+        }
+    }
     let _ = stream.flush();
 }
 

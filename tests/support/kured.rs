@@ -55,12 +55,18 @@ pub fn stack(body: &str) -> Workdir {
 /// A workdir whose provider reads the cluster at `server_url` through a kubeconfig in the
 /// workdir, with a short request timeout.
 pub fn live_stack(server_url: &str, body: &str) -> Workdir {
+    live_stack_with(server_url, "", body)
+}
+
+/// Like [`live_stack`], with more arguments (`provider_args`, HCL lines) in the
+/// provider block.
+pub fn live_stack_with(server_url: &str, provider_args: &str, body: &str) -> Workdir {
     let dir = Workdir::new(&mirror());
     let kubeconfig = write_kubeconfig(dir.path(), server_url, "fake");
     dir.write(
         "main.tf",
         &format!(
-            "{HEADER}\nprovider \"kured\" {{\n  kubeconfig_path = \"{}\"\n  request_timeout = \"2s\"\n}}\n{body}\n",
+            "{HEADER}\nprovider \"kured\" {{\n  kubeconfig_path = \"{}\"\n  request_timeout = \"2s\"\n{provider_args}\n}}\n{body}\n",
             kubeconfig.display()
         ),
     );

@@ -6,5 +6,8 @@ pub mod fake_apiserver;
 pub mod forecast;
 pub mod https;
 pub mod kured;
+pub mod pki;
+pub mod pods;
+pub mod proxies;
 pub mod release;
 pub mod terraform;

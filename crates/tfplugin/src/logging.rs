@@ -1,6 +1,8 @@
 //! Logs to stderr as hclog JSON lines, the form go-plugin parses and Terraform shows under
 //! `TF_LOG`/`TF_LOG_PROVIDER`. With neither set no subscriber is installed, so a normal
-//! plan pays nothing for logging.
+//! plan pays nothing for logging. The debug lines of the HTTP and TLS crates underneath
+//! (every HTTP/2 frame of the plugin connection, every pooled connection) show only at
+//! `TRACE`, so that `DEBUG` is the provider's own account of what it does.
 
 use std::io::Write;
 
@@ -18,8 +20,11 @@ pub fn init(module: &'static str) {
         .or_else(|| std::env::var("TF_LOG").ok())
         .and_then(|l| level_filter(&l));
     if let Some(level) = level {
-        let subscriber =
-            tracing_subscriber::registry().with(HclogLayer { module }.with_filter(level));
+        let layer = HclogLayer {
+            module,
+            transport_detail: level == LevelFilter::TRACE,
+        };
+        let subscriber = tracing_subscriber::registry().with(layer.with_filter(level));
         let _ = tracing::subscriber::set_global_default(subscriber);
     }
 }
@@ -35,12 +40,41 @@ fn level_filter(name: &str) -> Option<LevelFilter> {
     }
 }
 
+/// Crates whose DEBUG lines describe the wire, not what the provider does.
+const TRANSPORT_CRATES: &[&str] = &[
+    "h2",
+    "hyper",
+    "hyper_util",
+    "hyper_rustls",
+    "rustls",
+    "tokio_rustls",
+    "tonic",
+    "tower",
+    "tower_http",
+    "kube_client",
+    "mio",
+];
+
+fn is_transport(target: &str) -> bool {
+    let krate = target.split("::").next().unwrap_or(target);
+    TRANSPORT_CRATES.contains(&krate)
+}
+
 struct HclogLayer {
     module: &'static str,
+    /// Whether the transport crates' DEBUG and TRACE lines are wanted.
+    transport_detail: bool,
 }
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let metadata = event.metadata();
+        if !self.transport_detail
+            && *metadata.level() > Level::INFO
+            && is_transport(metadata.target())
+        {
+            return;
+        }
         let line = hclog_line(event, self.module);
         let mut err = std::io::stderr().lock();
         let _ = writeln!(err, "{line}");
@@ -116,5 +150,15 @@ mod tests {
         assert_eq!(level_filter("warn"), Some(LevelFilter::WARN));
         assert_eq!(level_filter("off"), None);
         assert_eq!(level_filter(""), None);
+    }
+
+    #[test]
+    fn wire_crates_are_told_apart_from_the_provider() {
+        assert!(is_transport("h2::codec::framed_write"));
+        assert!(is_transport("hyper_util::client::legacy::pool"));
+        assert!(is_transport("kube_client::client::builder"));
+        assert!(!is_transport("terraform_provider_kured::cluster"));
+        assert!(!is_transport("tfplugin::server"));
+        assert!(!is_transport("hyperion"));
     }
 }

@@ -35,6 +35,35 @@ pub fn daemonset_selector(daemonset: &Json) -> Result<String, PlacementError> {
     Ok(selector.to_string())
 }
 
+/// The pods whose controller is `daemonset`, as the DaemonSet controller counts them:
+/// an `ownerReferences` entry with `controller: true`, kind `DaemonSet` of group `apps`,
+/// the DaemonSet's name and, when the DaemonSet has one (a live object always does), its
+/// `uid`. A label selector alone also finds pods of another DaemonSet or workload that
+/// share its labels, and pods nobody controls.
+pub fn controlled_by<'a>(pods: &'a [Json], daemonset: &Json) -> Vec<&'a Json> {
+    let name = daemonset.pointer("/metadata/name").and_then(Json::as_str);
+    let uid = daemonset.pointer("/metadata/uid").and_then(Json::as_str);
+    pods.iter()
+        .filter(|pod| {
+            let Some(owners) = pod
+                .pointer("/metadata/ownerReferences")
+                .and_then(Json::as_array)
+            else {
+                return false;
+            };
+            owners.iter().any(|owner| {
+                let text = |key: &str| owner.get(key).and_then(Json::as_str);
+                owner.get("controller").and_then(Json::as_bool) == Some(true)
+                    && text("kind") == Some("DaemonSet")
+                    && text("apiVersion").is_some_and(|v| v.starts_with("apps/"))
+                    && name.is_some()
+                    && text("name") == name
+                    && uid.is_none_or(|uid| text("uid") == Some(uid))
+            })
+        })
+        .collect()
+}
+
 /// A pod scheduled on a node, and whether it is Ready.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placement {
@@ -43,8 +72,10 @@ pub struct Placement {
 }
 
 /// Where each scheduled pod runs; pods not yet scheduled are left out.
-pub fn placements(pods: &[Json]) -> Result<Vec<Placement>, PlacementError> {
-    let mut out = Vec::with_capacity(pods.len());
+pub fn placements<'a>(
+    pods: impl IntoIterator<Item = &'a Json>,
+) -> Result<Vec<Placement>, PlacementError> {
+    let mut out = Vec::new();
     for pod in pods {
         let Some(node) = pod.pointer("/spec/nodeName").and_then(Json::as_str) else {
             continue;
@@ -110,6 +141,30 @@ mod tests {
             nodes_without_gate(&kured, &kured).len() == 1,
             "c's own pod is unready"
         );
+    }
+
+    #[test]
+    fn only_pods_the_daemonset_controls_are_its_own() {
+        let ds = json!({"metadata": {"name": "gate", "namespace": "kube-system", "uid": "u-gate"}});
+        let owned = |kind: &str, name: &str, uid: &str, controller: bool| {
+            json!({"metadata": {"name": format!("{name}-{uid}"), "ownerReferences": [
+                {"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": uid, "controller": controller}
+            ]}})
+        };
+        let pods = vec![
+            owned("DaemonSet", "gate", "u-gate", true),
+            owned("DaemonSet", "gate-copy", "u-copy", true),
+            owned("DaemonSet", "gate", "u-old", true),
+            owned("DaemonSet", "gate", "u-gate", false),
+            owned("ReplicaSet", "gate", "u-gate", true),
+            json!({"metadata": {"name": "orphan"}}),
+        ];
+        let mine = controlled_by(&pods, &ds);
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0]["metadata"]["name"], "gate-u-gate");
+        // Without a uid (a manifest), the name decides.
+        let no_uid = json!({"metadata": {"name": "gate"}});
+        assert_eq!(controlled_by(&pods, &no_uid).len(), 2);
     }
 
     #[test]

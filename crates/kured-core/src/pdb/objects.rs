@@ -335,6 +335,19 @@ impl Inventory {
         Ok(inventory)
     }
 
+    /// Like [`Inventory::from_documents`] for documents the caller keeps, such as lists a
+    /// live read shares between data sources.
+    pub fn from_borrowed<'a>(
+        documents: impl IntoIterator<Item = &'a Json>,
+    ) -> Result<Inventory, InventoryError> {
+        let mut inventory = Inventory::default();
+        let mut strings = Strings::default();
+        for (index, document) in documents.into_iter().enumerate() {
+            inventory.add_tree(index + 1, document, 0, &mut strings)?;
+        }
+        Ok(inventory)
+    }
+
     /// Reads a YAML or JSON manifest string (see [`crate::base::yaml`]) into an inventory
     /// while it is parsed: each object's tree is dropped once its few fields are kept, so
     /// a `kind: List` of 100k pods never exists as one tree. A syntax error anywhere is
