@@ -22,8 +22,10 @@ use terraform_provider_kured::cluster::{
 /// microseconds otherwise.
 const TIMEOUT: Duration = Duration::from_millis(700);
 
-/// Slack allowed past [`TIMEOUT`] for a failing request to come back.
-const MARGIN: Duration = Duration::from_millis(1500);
+/// Slack allowed past [`TIMEOUT`] for a failing request to come back. Generous, so that a
+/// loaded machine does not fail the test: the faults it guards against delay answers by
+/// 30 seconds or forever, far beyond it.
+const MARGIN: Duration = Duration::from_secs(10);
 
 fn pod(ns: &str, name: &str, labels: Value) -> Value {
     json!({
