@@ -36,7 +36,12 @@ pub mod simulate;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::base::text::FxBuildHasher;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
+type HashSet<K> = std::collections::HashSet<K, FxBuildHasher>;
 
 use crate::base::duration::GoDuration;
 use crate::pdb::coverage::{DRAIN_DEADLOCK, Report};
@@ -215,7 +220,7 @@ pub fn rollout_nodes(
 /// says what that means for the forecast.
 fn unplaced(objects: &ClusterObjects, report: &Report) -> Vec<String> {
     let inventory = &objects.inventory;
-    let mut owners: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    let mut owners: HashSet<(&str, &str, &str)> = HashSet::default();
     let rs_owner: HashMap<(&str, &str), (&str, &str)> = inventory
         .replica_sets
         .iter()
