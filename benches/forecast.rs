@@ -90,7 +90,6 @@ fn main() {
             nodes: &nodes,
             settings: &settings,
             ineligible: &none,
-            exempt: &exempt,
             budgets: budgets.clone(),
             node_reboot: request.node_reboot,
             pod_ready: request.pod_ready,

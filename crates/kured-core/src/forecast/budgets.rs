@@ -4,12 +4,10 @@
 //! evicted and come back.
 
 use std::collections::BTreeMap;
-
 use std::hash::Hasher;
 
 use crate::base::text::{FxBuildHasher, FxHasher, Labels};
 use crate::k8s::selector::Operator;
-
 use crate::pdb::objects::{Inventory, PodDisruptionBudget, UnhealthyPodEvictionPolicy};
 use crate::pdb::{LabelSelector, Report};
 

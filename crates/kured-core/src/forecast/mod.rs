@@ -38,14 +38,13 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::base::duration::GoDuration;
 use crate::base::text::FxBuildHasher;
+use crate::pdb::coverage::{DRAIN_DEADLOCK, Report};
+use crate::pdb::{Options, coverage};
 
 type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 type HashSet<K> = std::collections::HashSet<K, FxBuildHasher>;
-
-use crate::base::duration::GoDuration;
-use crate::pdb::coverage::{DRAIN_DEADLOCK, Report};
-use crate::pdb::{Options, coverage};
 
 pub use cluster::{ClusterObjects, Node};
 pub use outcome::{NodeForecast, Outcome};
@@ -119,7 +118,6 @@ pub fn forecast(request: &Request<'_>) -> Forecast {
         nodes: request.nodes,
         settings: request.settings,
         ineligible: request.ineligible,
-        exempt: request.exempt,
         budgets,
         node_reboot: request.node_reboot,
         pod_ready: request.pod_ready,

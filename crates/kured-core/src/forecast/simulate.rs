@@ -24,11 +24,8 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
-use crate::base::text::FxBuildHasher;
-
-type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
-
 use crate::base::duration::GoDuration;
+use crate::base::text::FxBuildHasher;
 use crate::forecast::budgets::Budgets;
 use crate::forecast::cluster::{ClusterObjects, Node};
 use crate::forecast::drain::{Drain, Drainable, Verdict, verdict};
@@ -36,6 +33,8 @@ use crate::forecast::openings::Openings;
 use crate::forecast::outcome::{NodeForecast, Outcome, reason};
 use crate::forecast::schedule::{Fleet, PodRef};
 use crate::forecast::settings::Settings;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
 /// kured's start-up check after a reboot comes 30 to 90 s after it starts: taken as 1 min.
 pub const KURED_STARTUP: GoDuration = GoDuration::from_nanos(60_000_000_000);
@@ -58,9 +57,7 @@ pub struct Input<'a> {
     pub settings: &'a Settings,
     /// Nodes kured never acts on, with their outcome (`no-kured`, `ungated`) and why.
     pub ineligible: &'a BTreeMap<String, (Outcome, String)>,
-    /// Budgets an operator resolves during a drain, by `namespace/name`.
-    pub exempt: &'a BTreeMap<String, String>,
-    /// The budgets (from the coverage report of `objects.inventory`).
+    /// The budgets (from the coverage report of `objects.inventory`), exemptions marked.
     pub budgets: Budgets,
     /// From the reboot command until the node is Ready again.
     pub node_reboot: GoDuration,
