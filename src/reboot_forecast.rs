@@ -185,15 +185,14 @@ impl DataSource<ProviderState> for RebootForecast {
         let nodes = match forecast::rollout_nodes(&objects, cfg.node_names.as_deref()) {
             Ok(nodes) => nodes,
             Err(err) => {
-                let at = match err {
-                    NodesError::None => attr::MANIFESTS,
-                    _ => attr::NODE_NAMES,
-                };
-                diags.error_at(
-                    AttrPath::attr(at),
-                    "the forecast's nodes cannot be known",
-                    err.to_string(),
-                );
+                let summary = "the forecast's nodes cannot be known";
+                match err {
+                    NodesError::None if from_cluster => diags.error(summary, err.to_string()),
+                    NodesError::None => {
+                        diags.error_at(AttrPath::attr(attr::MANIFESTS), summary, err.to_string())
+                    }
+                    _ => diags.error_at(AttrPath::attr(attr::NODE_NAMES), summary, err.to_string()),
+                }
                 return None;
             }
         };
@@ -283,7 +282,7 @@ impl DataSource<ProviderState> for RebootForecast {
         for line in &result.steps {
             tracing::debug!(target: "kured_reboot_forecast", "{line}");
         }
-        warn(&result, &settings, &kured_path, diags);
+        warn(&result, &settings, &kured_path, from_cluster, diags);
         for (index, outcome) in &cfg.fail_on {
             fail_on(&result, *index, *outcome, diags);
         }
@@ -694,13 +693,31 @@ async fn read_cluster(cluster: &Cluster, diags: &mut Diagnostics) -> Option<Clus
 }
 
 /// Warnings for what the forecast could not take into account.
-fn warn(result: &Forecast, settings: &Settings, kured_path: &AttrPath, diags: &mut Diagnostics) {
+fn warn(
+    result: &Forecast,
+    settings: &Settings,
+    kured_path: &AttrPath,
+    from_cluster: bool,
+    diags: &mut Diagnostics,
+) {
     if !result.unplaced.is_empty() {
-        diags.warning_at(
-            AttrPath::attr(attr::MANIFESTS),
-            format!("{} workload(s) have no pods, so their nodes are unknown", result.unplaced.len()),
-            format!("{}.\n\nPass the pods too (`kubectl get pods -A -o yaml`) to forecast where they run.", result.unplaced.join(".\n")),
+        let summary = format!(
+            "{} workload(s) have no pods, so their nodes are unknown",
+            result.unplaced.len()
         );
+        let listed = result.unplaced.join(".\n");
+        if from_cluster {
+            diags.warning(
+                summary,
+                format!("{listed}.\n\nTheir pods do not exist yet in the cluster; forecast again once they are scheduled."),
+            );
+        } else {
+            diags.warning_at(
+                AttrPath::attr(attr::MANIFESTS),
+                summary,
+                format!("{listed}.\n\nPass the pods too (`kubectl get pods -A -o yaml`) to forecast where they run."),
+            );
+        }
     }
     if !result.unknown_nodes.is_empty() {
         diags.warning_at(

@@ -527,3 +527,75 @@ data "kured_reboot_forecast" "f" {{
         "lists the nodes"
     );
 }
+
+#[test]
+fn nodes_kured_or_the_gate_never_reach_say_so() {
+    let mut windows = Objects::default().node("win-1").0;
+    windows[0]["metadata"]["labels"]["kubernetes.io/os"] = json!("windows");
+    let mut gpu = Objects::default().node("gpu-1").0;
+    gpu[0]["spec"] =
+        json!({"taints": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]});
+    let cluster = Objects([Objects::default().node("linux-1").0, windows, gpu].concat());
+    let gate = r#"  gate = {
+    sentinel_path = "/host/var-run/gated-reboot-required"
+    host_path     = "/var/run"
+    mount_path    = "/host/var-run"
+  }"#;
+    // The chart's kured watches /var/run/reboot-required: the gate's file is never seen.
+    let out = forecast(r#"drainTimeout = "30m""#, gate, &cluster);
+    assert_eq!(
+        outcomes(&out),
+        expect(&[
+            ("gpu-1", "no-kured"),
+            ("linux-1", "ungated"),
+            ("win-1", "no-kured")
+        ])
+    );
+    assert_eq!(
+        node(&out, "linux-1")["reason"],
+        "the gated sentinel is never written here: kured watches /var/run/reboot-required but the gate writes /var/run/gated-reboot-required."
+    );
+    assert_eq!(
+        node(&out, "win-1")["reason"],
+        "no kured pod runs here: the kured DaemonSet's nodeSelector wants kubernetes.io/os=linux, and the node has kubernetes.io/os=windows."
+    );
+    assert_eq!(
+        node(&out, "gpu-1")["reason"],
+        "no kured pod runs here: the kured DaemonSet does not tolerate the node's taint dedicated=gpu:NoSchedule."
+    );
+    // Pointed at the gate's file, kured reboots the Linux node.
+    let out = forecast(
+        r#"drainTimeout = "30m", rebootSentinel = "/var/run/gated-reboot-required""#,
+        gate,
+        &cluster,
+    );
+    assert_eq!(
+        outcomes(&out),
+        expect(&[
+            ("gpu-1", "no-kured"),
+            ("linux-1", "reboots"),
+            ("win-1", "no-kured")
+        ])
+    );
+}
+
+#[test]
+fn a_workload_without_pods_is_named_with_what_it_means() {
+    let mut cluster = Objects::default().node("node-1");
+    cluster.0.push(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"replicas": 1, "template": {"metadata": {"labels": {"app": "web"}}}}}));
+    let cluster = cluster.budget(
+        "shop",
+        "web",
+        json!({"minAvailable": 1, "selector": app("web")}),
+    );
+    let dir = stack_with_files(
+        &forecast_block(r#"drainTimeout = "30m""#, ""),
+        &[("cluster.json", &cluster.to_json())],
+    );
+    dir.plan()
+        .assert_success("a warning, not an error")
+        .assert_contains("1 workload(s) have no pods, so their nodes are unknown")
+        .assert_contains("Deployment shop/web (1 replica) has no pod")
+        .assert_contains("whichever node runs it never finishes a drain");
+}

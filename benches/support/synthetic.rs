@@ -39,6 +39,7 @@ const PRODUCTS: [&str; 8] = [
     "shop", "payments", "identity", "catalog", "search", "media", "ledger", "support",
 ];
 
+/// Nodes the pods of [`generate`] run on.
 const NODES: usize = 64;
 
 /// The findings a correct coverage run reports for a [`Cluster`].
@@ -130,8 +131,15 @@ fn uid(kind: &str, index: usize) -> String {
 }
 
 /// Generates a cluster of about `pods` pods and exactly `budgets` budgets (rounded up to
-/// a multiple of ten).
+/// a multiple of ten), on 64 nodes.
 pub fn generate(pods: usize, budgets: usize) -> Cluster {
+    generate_on(pods, budgets, NODES)
+}
+
+/// [`generate`] with the pods spread over `nodes` nodes (`node-000`, `node-001`, ...;
+/// the Node objects themselves are not generated).
+pub fn generate_on(pods: usize, budgets: usize, nodes: usize) -> Cluster {
+    let nodes = nodes.max(1);
     let namespaces = budgets.div_ceil(10).max(1);
     let mut rng = Rng(0x5eed_cafe_f00d_d00d);
     let mut objects = Vec::with_capacity(pods + pods / 4 + budgets);
@@ -275,7 +283,7 @@ pub fn generate(pods: usize, budgets: usize) -> Cluster {
                 if terminating {
                     metadata["deletionTimestamp"] = json!("2025-03-02T09:30:00Z");
                 }
-                let node = format!("node-{:03}", (ns_index * 7 + w * 3 + p) % NODES);
+                let node = format!("node-{:03}", (ns_index * 7 + w * 3 + p) % nodes);
                 objects.push(json!({
                     "apiVersion": "v1", "kind": "Pod",
                     "metadata": metadata,

@@ -14,7 +14,7 @@ trap 'rm -f "$figures"' EXIT
 # Builds every benchmark (and the release provider they run) before any timing starts.
 "$CARGO" bench --locked --no-run
 
-for bench in coverage startup live_reads end_to_end; do
+for bench in coverage forecast startup live_reads end_to_end; do
     echo "== $bench" >&2
     "$CARGO" bench --locked --bench "$bench" >>"$figures"
 done

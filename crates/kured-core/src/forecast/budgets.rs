@@ -3,13 +3,20 @@
 //! arithmetic, in [`crate::pdb::coverage`]), with the healthy count kept live as pods are
 //! evicted and come back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::Hasher;
 
+use crate::base::text::{FxBuildHasher, FxHasher, Labels};
+use crate::k8s::selector::Operator;
 use crate::pdb::objects::{Inventory, PodDisruptionBudget, UnhealthyPodEvictionPolicy};
 use crate::pdb::{LabelSelector, Report};
 
-/// Above this many selector tests in one namespace, an index by label pair is built.
-const SCAN_LIMIT: usize = 200_000;
+type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
+
+/// Above this many selector tests in one namespace, an index by label pair is built
+/// first, so each budget tests only the pods carrying its rarest `matchLabels` pair.
+/// Below it every pod is tested, behind a one-word filter (see [`Bloom`]).
+const SCAN_LIMIT: usize = 1_000_000;
 
 /// One budget during the rollout.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +27,8 @@ pub struct Budget {
     pub limit: String,
     /// `status.expectedPods` at the start: the controller allows nothing while it is 0.
     pub expected: u64,
+    /// Pods the selector matches: healthy never exceeds it.
+    pub matched: u64,
     /// `status.desiredHealthy`.
     pub desired: u64,
     /// Matched pods that are Ready and not terminating, kept live.
@@ -41,15 +50,30 @@ impl Budget {
         }
     }
 
-    /// `minAvailable 1, 1 healthy`: the numbers that decide an eviction.
+    /// Whether no eviction can ever be allowed: the controller expects no pod, or wants
+    /// at least as many healthy as the budget has pods.
+    pub fn never_allows(&self) -> bool {
+        self.expected == 0 || self.desired >= self.matched
+    }
+
+    /// `minAvailable 1 with 1 of 1 pods healthy, so it allows 0 evictions`: the numbers
+    /// that decide an eviction.
     pub fn state(&self) -> String {
+        self.state_at(self.healthy)
+    }
+
+    /// [`Budget::state`] as it was when `healthy` pods were healthy.
+    pub fn state_at(&self, healthy: u64) -> String {
+        let allowed = if self.expected == 0 {
+            0
+        } else {
+            healthy.saturating_sub(self.desired)
+        };
         format!(
-            "{} with {} of {} pods healthy, so it allows {} eviction{}",
+            "{} with {healthy} of {} pods healthy, so it allows {allowed} eviction{}",
             self.limit,
-            self.healthy,
             self.expected,
-            self.allowed(),
-            if self.allowed() == 1 { "" } else { "s" }
+            if allowed == 1 { "" } else { "s" }
         )
     }
 }
@@ -102,6 +126,7 @@ impl Budgets {
                     reference,
                     limit,
                     expected: r.expected_pods,
+                    matched: r.matched_pods,
                     desired: r.desired_healthy,
                     healthy: r.healthy_pods,
                     always_allow: b.unhealthy_pod_eviction_policy
@@ -111,14 +136,14 @@ impl Budgets {
             .collect();
 
         let mut pairs: Vec<(u32, u32)> = Vec::new();
-        let mut by_namespace: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut by_namespace: HashMap<&str, Vec<u32>> = HashMap::default();
         for (i, pod) in inventory.pods.iter().enumerate() {
             by_namespace
                 .entry(pod.meta.namespace.as_str())
                 .or_default()
                 .push(index(i));
         }
-        let mut budgets_in: HashMap<&str, Vec<(u32, &LabelSelector)>> = HashMap::new();
+        let mut budgets_in: HashMap<&str, Vec<(u32, &LabelSelector)>> = HashMap::default();
         for (b, budget) in sorted.iter().enumerate() {
             if let Some(selector) = &budget.selector {
                 budgets_in
@@ -132,9 +157,16 @@ impl Budgets {
                 continue;
             };
             if pods.len().saturating_mul(selectors.len()) <= scan_limit {
+                let blooms: Vec<u64> = pods
+                    .iter()
+                    .map(|&p| Bloom::of_labels(&inventory.pods[p as usize].meta.labels))
+                    .collect();
                 for &(b, selector) in &selectors {
-                    for &p in pods {
-                        if selector.matches(&inventory.pods[p as usize].meta.labels) {
+                    let needs = Bloom::of_selector(selector);
+                    for (&p, &has) in pods.iter().zip(&blooms) {
+                        if has & needs == needs
+                            && selector.matches(&inventory.pods[p as usize].meta.labels)
+                        {
                             pairs.push((p, b));
                         }
                     }
@@ -171,10 +203,32 @@ impl Budgets {
 
     /// The budgets that select `pod`, in report order.
     pub fn of_pod(&self, pod: u32) -> &[u32] {
+        let (start, end) = self.range(pod);
+        &self.members[start..end]
+    }
+
+    /// `pod` stops counting as healthy in each of its budgets.
+    pub fn lose(&mut self, pod: u32) {
+        let (start, end) = self.range(pod);
+        for &b in &self.members[start..end] {
+            let budget = &mut self.list[b as usize];
+            budget.healthy = budget.healthy.saturating_sub(1);
+        }
+    }
+
+    /// `pod` counts as healthy again in each of its budgets.
+    pub fn regain(&mut self, pod: u32) {
+        let (start, end) = self.range(pod);
+        for &b in &self.members[start..end] {
+            self.list[b as usize].healthy += 1;
+        }
+    }
+
+    fn range(&self, pod: u32) -> (usize, usize) {
         let pod = pod as usize;
         match (self.offsets.get(pod), self.offsets.get(pod + 1)) {
-            (Some(&a), Some(&b)) => &self.members[a as usize..b as usize],
-            _ => &[],
+            (Some(&a), Some(&b)) => (a as usize, b as usize),
+            _ => (0, 0),
         }
     }
 
@@ -187,6 +241,51 @@ impl Budgets {
     }
 }
 
+/// A one-word summary of label pairs and keys: a pod can match a selector only if its
+/// word holds every bit of the selector's, so most pods are ruled out without comparing a
+/// string.
+struct Bloom;
+
+impl Bloom {
+    fn bit(parts: &[&[u8]]) -> u64 {
+        let mut h = FxHasher::default();
+        for part in parts {
+            h.write(part);
+            h.write_u8(0xff);
+        }
+        // The multiply leaves its best-mixed bits at the top.
+        1u64 << (h.finish() >> 58)
+    }
+
+    fn pair(key: &str, value: &str) -> u64 {
+        Bloom::bit(&[key.as_bytes(), value.as_bytes()])
+    }
+
+    fn key(key: &str) -> u64 {
+        Bloom::bit(&[key.as_bytes()])
+    }
+
+    fn of_labels(labels: &Labels) -> u64 {
+        labels
+            .iter()
+            .fold(0, |acc, (k, v)| acc | Bloom::pair(k, v) | Bloom::key(k))
+    }
+
+    /// What a matching pod must carry: each `matchLabels` pair, and the key of each
+    /// `In` or `Exists` expression.
+    fn of_selector(selector: &LabelSelector) -> u64 {
+        let pairs = selector
+            .match_labels
+            .iter()
+            .fold(0, |acc, (k, v)| acc | Bloom::pair(k, v));
+        selector
+            .match_expressions
+            .iter()
+            .filter(|r| matches!(r.operator, Operator::In | Operator::Exists))
+            .fold(pairs, |acc, r| acc | Bloom::key(&r.key))
+    }
+}
+
 /// Pods of one namespace by label key and value, for namespaces too large to scan per
 /// budget.
 struct PairIndex<'a> {
@@ -195,7 +294,7 @@ struct PairIndex<'a> {
 
 impl<'a> PairIndex<'a> {
     fn new(inventory: &'a Inventory, pods: &[u32]) -> PairIndex<'a> {
-        let mut by_key: HashMap<&str, HashMap<&str, Vec<u32>>> = HashMap::new();
+        let mut by_key: HashMap<&str, HashMap<&str, Vec<u32>>> = HashMap::default();
         for &p in pods {
             for (k, v) in &inventory.pods[p as usize].meta.labels {
                 by_key

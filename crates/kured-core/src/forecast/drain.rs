@@ -31,12 +31,13 @@ pub fn verdict(budgets: &Budgets, pod: u32, ready: bool, bypass: bool) -> Verdic
     if bypass {
         return Verdict::Evict { spends: None };
     }
-    let gating: Vec<u32> = budgets.gating(pod).collect();
-    let b = match gating.as_slice() {
-        [] => return Verdict::Evict { spends: None },
-        [one] => *one,
-        _ => return Verdict::SeveralBudgets(gating),
+    let mut gating = budgets.gating(pod);
+    let Some(b) = gating.next() else {
+        return Verdict::Evict { spends: None };
     };
+    if gating.next().is_some() {
+        return Verdict::SeveralBudgets(budgets.gating(pod).collect());
+    }
     let budget = &budgets.list[b as usize];
     if !ready && (budget.always_allow || (budget.healthy >= budget.desired && budget.desired > 0)) {
         // An unready pod does not count as healthy: evicting it spends nothing.

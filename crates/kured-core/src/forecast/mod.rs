@@ -36,12 +36,16 @@ pub mod simulate;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::base::duration::GoDuration;
+use crate::base::text::FxBuildHasher;
 use crate::pdb::BudgetFinding;
 use crate::pdb::coverage::Report;
 use crate::pdb::{Options, coverage};
+
+type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
+type HashSet<K> = std::collections::HashSet<K, FxBuildHasher>;
 
 pub use cluster::{ClusterObjects, Node};
 pub use outcome::{NodeForecast, Outcome};
@@ -115,7 +119,6 @@ pub fn forecast(request: &Request<'_>) -> Forecast {
         nodes: request.nodes,
         settings: request.settings,
         ineligible: request.ineligible,
-        exempt: request.exempt,
         budgets,
         node_reboot: request.node_reboot,
         pod_ready: request.pod_ready,
@@ -216,7 +219,7 @@ pub fn rollout_nodes(
 /// says what that means for the forecast.
 fn unplaced(objects: &ClusterObjects, report: &Report) -> Vec<String> {
     let inventory = &objects.inventory;
-    let mut owners: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
+    let mut owners: HashSet<(&str, &str, &str)> = HashSet::default();
     let rs_owner: HashMap<(&str, &str), (&str, &str)> = inventory
         .replica_sets
         .iter()

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use crate::base::text::Labels;
 use crate::forecast::cluster::{
-    Effect, Node, Scheduling, Toleration, UNSCHEDULABLE_TAINT, untolerated,
+    Effect, Node, Resources, Scheduling, Toleration, UNSCHEDULABLE_TAINT, untolerated,
 };
 
 /// A pod as the scheduler sees it: where it lives and how it may be placed.
@@ -22,8 +22,9 @@ pub struct PodRef<'a> {
     pub labels: &'a Labels,
     /// Its scheduling fields.
     pub scheduling: &'a Scheduling,
-    /// Its controller (kind and name), whose other replicas it spreads away from.
-    pub owner: Option<(&'a str, &'a str)>,
+    /// Its controller, as a number unique per namespace, kind and name: the pod spreads
+    /// away from the controller's other replicas.
+    pub owner: Option<u32>,
 }
 
 /// One node's live state.
@@ -37,7 +38,29 @@ pub struct Slot {
     pub pods: Vec<u32>,
     cpu: u64,
     memory: u64,
+    /// How many of its pods carry anti-affinity terms: when none do and the incoming pod
+    /// has none, the anti-affinity filter has nothing to look at.
+    anti: u32,
+    /// The node's allocatable CPU, memory and pods, copied here to keep the hot checks in
+    /// one cache line.
+    allocatable: Resources,
+    /// Whether the node has a `NoSchedule` or `NoExecute` taint.
+    tainted: bool,
 }
+
+/// What the filters need of a pod, kept compact for the common pod that sets no
+/// scheduling constraint at all (`plain`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Needs {
+    cpu: Option<u64>,
+    memory: Option<u64>,
+    anti: bool,
+    plain: bool,
+}
+
+/// Feasible nodes weighed for the fewest siblings, beyond the least loaded one, as
+/// kube-scheduler scores a sample of the feasible nodes in large clusters rather than all.
+const CANDIDATES: usize = 8;
 
 /// Why one node cannot take a pod, as the scheduler's filters say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,8 +98,11 @@ pub struct Fleet<'a> {
     pods: Vec<PodRef<'a>>,
     /// The node each pod is bound to.
     bound: Vec<Option<u32>>,
+    /// Each bound pod's position in its node's `pods`.
+    position: Vec<u32>,
     /// Whether each pod is terminating (spread counting leaves those out).
     terminating: Vec<bool>,
+    needs: Vec<Needs>,
     slots: Vec<Slot>,
     /// Schedulable nodes by (pod count, index): the front is the least loaded.
     by_load: BTreeSet<(usize, u32)>,
@@ -89,7 +115,28 @@ impl<'a> Fleet<'a> {
             .iter()
             .map(|n| Slot {
                 cordoned: n.unschedulable,
+                allocatable: n.allocatable,
+                tainted: n
+                    .taints
+                    .iter()
+                    .any(|t| t.effect != Effect::PreferNoSchedule),
                 ..Slot::default()
+            })
+            .collect();
+        let needs = pods
+            .iter()
+            .map(|p| {
+                let s = p.scheduling;
+                Needs {
+                    cpu: s.requests.cpu_millis,
+                    memory: s.requests.memory_bytes,
+                    anti: !s.anti_affinity.is_empty(),
+                    plain: s.node_selector.is_empty()
+                        && s.affinity.is_empty()
+                        && s.tolerations.is_empty()
+                        && s.anti_affinity.is_empty()
+                        && s.spread.is_empty(),
+                }
             })
             .collect();
         let by_load = slots
@@ -101,7 +148,9 @@ impl<'a> Fleet<'a> {
         Fleet {
             nodes,
             bound: vec![None; pods.len()],
+            position: vec![0; pods.len()],
             terminating: vec![false; pods.len()],
+            needs,
             pods,
             slots,
             by_load,
@@ -150,13 +199,16 @@ impl<'a> Fleet<'a> {
     /// Binds a pod to a node.
     pub fn bind(&mut self, pod: u32, node: u32) {
         self.unbind(pod);
-        let request = self.pods[pod as usize].scheduling.requests;
+        let needs = self.needs[pod as usize];
+        let anti = u32::from(needs.anti);
         self.bound[pod as usize] = Some(node);
         self.terminating[pod as usize] = false;
+        self.position[pod as usize] = index(self.slots[node as usize].pods.len());
         self.update(node, |s| {
             s.pods.push(pod);
-            s.cpu = s.cpu.saturating_add(request.cpu_millis.unwrap_or(0));
-            s.memory = s.memory.saturating_add(request.memory_bytes.unwrap_or(0));
+            s.cpu = s.cpu.saturating_add(needs.cpu.unwrap_or(0));
+            s.memory = s.memory.saturating_add(needs.memory.unwrap_or(0));
+            s.anti += anti;
         });
     }
 
@@ -165,14 +217,21 @@ impl<'a> Fleet<'a> {
         let Some(node) = self.bound[pod as usize].take() else {
             return;
         };
-        let request = self.pods[pod as usize].scheduling.requests;
+        let needs = self.needs[pod as usize];
+        let anti = u32::from(needs.anti);
+        let at = self.position[pod as usize] as usize;
+        let moved = self.slots[node as usize].pods.last().copied();
         self.update(node, |s| {
-            if let Some(at) = s.pods.iter().position(|p| *p == pod) {
+            if at < s.pods.len() {
                 s.pods.swap_remove(at);
             }
-            s.cpu = s.cpu.saturating_sub(request.cpu_millis.unwrap_or(0));
-            s.memory = s.memory.saturating_sub(request.memory_bytes.unwrap_or(0));
+            s.cpu = s.cpu.saturating_sub(needs.cpu.unwrap_or(0));
+            s.memory = s.memory.saturating_sub(needs.memory.unwrap_or(0));
+            s.anti = s.anti.saturating_sub(anti);
         });
+        if let Some(moved) = moved.filter(|m| *m != pod) {
+            self.position[moved as usize] = index(at);
+        }
     }
 
     /// Marks a bound pod as terminating.
@@ -180,12 +239,11 @@ impl<'a> Fleet<'a> {
         self.terminating[pod as usize] = true;
     }
 
-    /// The node that takes the pod (fewest replicas of its workload, then fewest pods),
-    /// or why none can.
+    /// The node that takes the pod (fewest replicas of its workload among the
+    /// [`CANDIDATES`] least loaded feasible nodes, then fewest pods), or why none can.
     pub fn place(&self, pod: u32) -> Result<u32, String> {
-        // Nodes come least loaded first, so the first feasible node without a sibling
-        // wins; only the few nodes holding siblings make the scan go on.
         let mut best: Option<(usize, u32)> = None;
+        let mut weighed = 0;
         for &(_, node) in &self.by_load {
             if self.misfit(pod, node).is_some() {
                 continue;
@@ -196,6 +254,10 @@ impl<'a> Fleet<'a> {
             }
             if best.is_none_or(|(s, _)| siblings < s) {
                 best = Some((siblings, node));
+            }
+            weighed += 1;
+            if weighed >= CANDIDATES {
+                break;
             }
         }
         best.map(|(_, node)| node)
@@ -212,7 +274,7 @@ impl<'a> Fleet<'a> {
             .iter()
             .filter(|&&q| {
                 let o = self.pods[q as usize];
-                q != pod && o.owner == Some(owner) && o.namespace == p.namespace
+                q != pod && o.owner == Some(owner)
             })
             .count()
     }
@@ -246,40 +308,47 @@ impl<'a> Fleet<'a> {
     }
 
     fn misfit(&self, pod: u32, node: u32) -> Option<Misfit> {
-        let p = self.pods[pod as usize];
-        let s = p.scheduling;
+        let needs = self.needs[pod as usize];
         let slot = &self.slots[node as usize];
-        let n = &self.nodes[node as usize];
         if slot.down {
             return Some(Misfit::Down);
         }
-        if slot.cordoned && !tolerates_cordon(&s.tolerations) {
-            return Some(Misfit::Cordoned);
-        }
-        if !s.selects_node(n) {
-            return Some(Misfit::Selector);
-        }
-        if untolerated(&n.taints, &s.tolerations).is_some() {
-            return Some(Misfit::Taint);
+        let p = self.pods[pod as usize];
+        let s = p.scheduling;
+        if needs.plain {
+            // No tolerations, selector or affinity to look at.
+            if slot.cordoned {
+                return Some(Misfit::Cordoned);
+            }
+            if slot.tainted {
+                return Some(Misfit::Taint);
+            }
+        } else {
+            let n = &self.nodes[node as usize];
+            if slot.cordoned && !tolerates_cordon(&s.tolerations) {
+                return Some(Misfit::Cordoned);
+            }
+            if !s.selects_node(n) {
+                return Some(Misfit::Selector);
+            }
+            if slot.tainted && untolerated(&n.taints, &s.tolerations).is_some() {
+                return Some(Misfit::Taint);
+            }
         }
         let over = |used: u64, request: Option<u64>, capacity: Option<u64>| matches!((request, capacity), (Some(r), Some(c)) if used.saturating_add(r) > c);
-        if over(slot.cpu, s.requests.cpu_millis, n.allocatable.cpu_millis) {
+        if over(slot.cpu, needs.cpu, slot.allocatable.cpu_millis) {
             return Some(Misfit::Cpu);
         }
-        if over(
-            slot.memory,
-            s.requests.memory_bytes,
-            n.allocatable.memory_bytes,
-        ) {
+        if over(slot.memory, needs.memory, slot.allocatable.memory_bytes) {
             return Some(Misfit::Memory);
         }
-        if over(slot.pods.len() as u64, Some(1), n.allocatable.pods) {
+        if over(slot.pods.len() as u64, Some(1), slot.allocatable.pods) {
             return Some(Misfit::Pods);
         }
-        if self.anti_affinity_blocks(p, slot) {
+        if (slot.anti > 0 || needs.anti) && self.anti_affinity_blocks(p, slot) {
             return Some(Misfit::AntiAffinity);
         }
-        if !s.spread.is_empty() && self.spread_blocks(p, node) {
+        if !needs.plain && !s.spread.is_empty() && self.spread_blocks(p, node) {
             return Some(Misfit::Spread);
         }
         None
@@ -405,10 +474,10 @@ mod tests {
             namespace: "shop",
             labels: &l,
             scheduling: &s,
-            owner: Some(("ReplicaSet", "web")),
+            owner: Some(1),
         };
         let other = PodRef {
-            owner: Some(("ReplicaSet", "db")),
+            owner: Some(2),
             ..web
         };
         let mut fleet = Fleet::new(&nodes, vec![web, web, other, other]);

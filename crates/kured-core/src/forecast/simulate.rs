@@ -22,9 +22,10 @@
 //! ends when every node is done or nothing can change any more.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use crate::base::duration::GoDuration;
+use crate::base::text::FxBuildHasher;
 use crate::forecast::budgets::Budgets;
 use crate::forecast::cluster::{ClusterObjects, Node};
 use crate::forecast::drain::{Drain, Drainable, Verdict, verdict};
@@ -32,6 +33,8 @@ use crate::forecast::openings::Openings;
 use crate::forecast::outcome::{NodeForecast, Outcome, reason};
 use crate::forecast::schedule::{Fleet, PodRef};
 use crate::forecast::settings::Settings;
+
+type HashMap<K, V> = std::collections::HashMap<K, V, FxBuildHasher>;
 
 /// kured's start-up check after a reboot comes 30 to 90 s after it starts: taken as 1 min.
 pub const KURED_STARTUP: GoDuration = GoDuration::from_nanos(60_000_000_000);
@@ -54,9 +57,7 @@ pub struct Input<'a> {
     pub settings: &'a Settings,
     /// Nodes kured never acts on, with their outcome (`no-kured`, `ungated`) and why.
     pub ineligible: &'a BTreeMap<String, (Outcome, String)>,
-    /// Budgets an operator resolves during a drain, by `namespace/name`.
-    pub exempt: &'a BTreeMap<String, String>,
-    /// The budgets (from the coverage report of `objects.inventory`).
+    /// The budgets (from the coverage report of `objects.inventory`), exemptions marked.
     pub budgets: Budgets,
     /// From the reboot command until the node is Ready again.
     pub node_reboot: GoDuration,
@@ -86,6 +87,9 @@ pub struct Rollout {
     pub stopped_early: Option<String>,
     /// Node names pods run on that are not part of the rollout.
     pub unknown_nodes: BTreeSet<String>,
+    /// How many events the simulation went through (looks, evictions, pods gone and
+    /// ready, reboots), for the benchmark.
+    pub events: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -94,8 +98,10 @@ enum Ev {
     /// kured's loop reads a tick that fell due while it was draining.
     Pass(u32),
     Deadline(u32, u32),
-    Gone(u32, u32),
-    Ready(u32, u32),
+    /// Evicted pods whose grace period ends now (a batch of pod, generation).
+    Gone(u32),
+    /// Started pods that turn Ready now (a batch).
+    Ready(u32),
     RebootStart(u32, u32),
     NodeBack(u32),
     LockExpiry,
@@ -106,6 +112,13 @@ impl Ev {
     fn progresses(self) -> bool {
         !matches!(self, Ev::Tick | Ev::Pass(_) | Ev::Deadline(..))
     }
+}
+
+/// Which batched per-pod event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Kind {
+    Gone,
+    Ready,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,11 +156,30 @@ enum NodePhase {
     Done,
 }
 
-#[derive(Clone, Debug, Default)]
+/// What held a drain up, kept as ids and numbers and put into words only for the
+/// result (or the step log), since a rollout may fail thousands of drains.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Failure {
-    blockers: Vec<String>,
-    why: String,
-    evicted: usize,
+    /// Refused pods, each with its budget and that budget's healthy count then.
+    refused: Vec<(u32, u32, u64)>,
+    /// Pods the API refuses for being under several budgets.
+    several: Vec<u32>,
+    /// Evicted pods still terminating.
+    terminating: usize,
+}
+
+impl Failure {
+    /// The budgets (with their healthy counts) and pods behind it, to tell whether two
+    /// attempts a period or more apart failed alike: replicas that were on the move have
+    /// settled by then, so the same shortfall twice is there to stay.
+    fn signature(&self) -> (Vec<(u32, u64)>, Vec<u32>) {
+        let mut budgets: Vec<(u32, u64)> = self.refused.iter().map(|r| (r.1, r.2)).collect();
+        budgets.sort_unstable();
+        budgets.dedup();
+        let mut pods = self.several.clone();
+        pods.sort_unstable();
+        (budgets, pods)
+    }
 }
 
 struct NodeLive {
@@ -204,6 +236,13 @@ struct Sim<'a> {
     rebooting: usize,
     /// Nodes whose drain runs.
     draining: BTreeSet<u32>,
+    /// An idle node that could still change things at the last check (see `frozen`).
+    unstable_hint: Option<u32>,
+    /// Per-pod events due at the same moment share one queue entry: a drain of many pods
+    /// would otherwise cost a heap operation per pod, twice.
+    batches: Vec<Vec<(u32, u32)>>,
+    spare: Vec<u32>,
+    open: HashMap<(i64, Kind), u32>,
     unknown: BTreeSet<String>,
 }
 
@@ -246,19 +285,24 @@ impl<'a> Sim<'a> {
             .enumerate()
             .map(|(i, n)| (n.name.as_str(), idx(i)))
             .collect();
+        let mut owners: HashMap<(&str, &str, &str), u32> = HashMap::default();
         let refs: Vec<PodRef<'a>> = inventory
             .pods
             .iter()
             .zip(&objects.scheduling)
-            .map(|(p, s)| PodRef {
-                namespace: p.meta.namespace.as_str(),
-                labels: &p.meta.labels,
-                scheduling: s,
-                owner: p
-                    .meta
-                    .controller
-                    .as_ref()
-                    .map(|c| (c.kind.as_str(), c.name.as_str())),
+            .map(|(p, s)| {
+                let owner = p.meta.controller.as_ref().map(|c| {
+                    let next = idx(owners.len());
+                    *owners
+                        .entry((p.meta.namespace.as_str(), c.kind.as_str(), c.name.as_str()))
+                        .or_insert(next)
+                });
+                PodRef {
+                    namespace: p.meta.namespace.as_str(),
+                    labels: &p.meta.labels,
+                    scheduling: s,
+                    owner,
+                }
             })
             .collect();
         let mut fleet = Fleet::new(input.nodes, refs);
@@ -289,7 +333,19 @@ impl<'a> Sim<'a> {
                 pending_why: None,
             };
             match &sched.node_name {
-                _ if finished || pod.terminating => live.phase = PodPhase::Outside,
+                _ if finished => live.phase = PodPhase::Outside,
+                // Already on its way out: its controller brings a replacement up as the
+                // rollout starts.
+                _ if pod.terminating => {
+                    live.ready = false;
+                    if live.recreated {
+                        live.phase = PodPhase::Pending;
+                        live.pending_why = Some("it replaces a terminating pod".into());
+                        pending.push(idx(i));
+                    } else {
+                        live.phase = PodPhase::Outside;
+                    }
+                }
                 Some(name) => match by_name.get(name.as_str()) {
                     Some(&node) => fleet.bind(idx(i), node),
                     None => {
@@ -362,6 +418,10 @@ impl<'a> Sim<'a> {
             remaining: 0,
             rebooting: 0,
             draining: BTreeSet::new(),
+            unstable_hint: None,
+            batches: Vec::new(),
+            spare: Vec::new(),
+            open: HashMap::default(),
             unknown,
         };
         sim.remaining = sim
@@ -369,6 +429,10 @@ impl<'a> Sim<'a> {
             .iter()
             .filter(|n| n.phase != NodePhase::Ineligible)
             .count();
+        // Pods waiting for a node are placed as the rollout starts, where they fit.
+        for pod in std::mem::take(&mut sim.pending) {
+            sim.schedule(pod);
+        }
         sim.push(0, Ev::Tick);
         sim
     }
@@ -381,6 +445,37 @@ impl Sim<'_> {
             self.progress_pending += 1;
         }
         self.queue.push(Reverse((t, self.seq, ev)));
+    }
+
+    /// Queues a per-pod event, in the batch of its moment.
+    fn later(&mut self, t: i64, kind: Kind, pod: u32, generation: u32) {
+        if let Some(&b) = self.open.get(&(t, kind)) {
+            self.batches[b as usize].push((pod, generation));
+            return;
+        }
+        let b = match self.spare.pop() {
+            Some(b) => b,
+            None => {
+                self.batches.push(Vec::new());
+                idx(self.batches.len() - 1)
+            }
+        };
+        self.batches[b as usize].push((pod, generation));
+        self.open.insert((t, kind), b);
+        let ev = match kind {
+            Kind::Gone => Ev::Gone(b),
+            Kind::Ready => Ev::Ready(b),
+        };
+        self.push(t, ev);
+    }
+
+    /// The pods of a batch that is due, its slot returned for reuse.
+    fn take_batch(&mut self, t: i64, batch: u32, kind: Kind) -> Vec<(u32, u32)> {
+        self.open.remove(&(t, kind));
+        self.spare.push(batch);
+        let items = std::mem::take(&mut self.batches[batch as usize]);
+        self.events = self.events.saturating_add(items.len() as u64);
+        items
     }
 
     fn log(&mut self, text: String) {
@@ -442,8 +537,16 @@ impl Sim<'_> {
                     }
                 }
                 Ev::Deadline(node, attempt) => self.deadline(node, attempt),
-                Ev::Gone(pod, generation) => self.gone(pod, generation),
-                Ev::Ready(pod, generation) => self.ready(pod, generation),
+                Ev::Gone(batch) => {
+                    for (pod, generation) in self.take_batch(t, batch, Kind::Gone) {
+                        self.gone(pod, generation);
+                    }
+                }
+                Ev::Ready(batch) => {
+                    for (pod, generation) in self.take_batch(t, batch, Kind::Ready) {
+                        self.ready(pod, generation);
+                    }
+                }
                 Ev::RebootStart(node, attempt) => self.reboot_start(node, attempt),
                 Ev::NodeBack(node) => self.node_back(node),
                 Ev::LockExpiry => {}
@@ -458,7 +561,6 @@ impl Sim<'_> {
     /// One tick of the shared grid; true when nothing can change any more.
     fn tick(&mut self) -> bool {
         let period = self.period();
-        self.lock_full_at = None;
         if !self.openings.contains(self.now) {
             // Skip the closed stretch: the next look inside the window is the first grid
             // point at or after its opening.
@@ -472,6 +574,12 @@ impl Sim<'_> {
             return false;
         }
         self.next_tick = self.now.saturating_add(period);
+        // Judged before this look starts new drains: a drain just started always has
+        // evictions under way, even one bound to fail as before.
+        if self.frozen() {
+            return true;
+        }
+        self.lock_full_at = None;
         self.push(self.next_tick, Ev::Tick);
         // Only blockers need every node looked at; without them, once the lock is full
         // every further node is refused it.
@@ -494,7 +602,7 @@ impl Sim<'_> {
             }
             self.look(key.1);
         }
-        self.frozen()
+        false
     }
 
     /// One pass of kured's loop on a node: blockers, lock, drain.
@@ -653,11 +761,7 @@ impl Sim<'_> {
         match verdict(&self.budgets, pod, live.ready, live.bypass) {
             Verdict::Evict { .. } => {
                 if live.ready {
-                    let held: Vec<u32> = self.budgets.of_pod(pod).to_vec();
-                    for b in held {
-                        let budget = &mut self.budgets.list[b as usize];
-                        budget.healthy = budget.healthy.saturating_sub(1);
-                    }
+                    self.budgets.lose(pod);
                 }
                 let live = &mut self.pods[pod as usize];
                 live.ready = false;
@@ -671,9 +775,11 @@ impl Sim<'_> {
                     .settings
                     .drain_grace_period
                     .unwrap_or(self.input.objects.scheduling[pod as usize].grace);
-                self.push(
+                self.later(
                     self.now.saturating_add(ns(grace)),
-                    Ev::Gone(pod, generation),
+                    Kind::Gone,
+                    pod,
+                    generation,
                 );
                 let now = self.now;
                 let n = &mut self.nodes[node as usize];
@@ -773,7 +879,7 @@ impl Sim<'_> {
             self,
             "{}: {what}; --force-reboot reboots it anyway ({})",
             self.node_name(node),
-            failure.why
+            self.explain(&failure).1
         );
         self.stop_waiting(node);
         self.draining.remove(&node);
@@ -809,11 +915,18 @@ impl Sim<'_> {
         n.phase = NodePhase::Idle;
         n.failures += 1;
         self.busy.push((n.drain.started, now));
-        let repeated = failure.evicted == 0
-            && n.last_failure
-                .as_ref()
-                .is_some_and(|f| f.blockers == failure.blockers);
-        n.settled = repeated || n.failures >= MAX_FAILURES;
+        let repeated = n
+            .last_failure
+            .as_ref()
+            .is_some_and(|f| f.signature() == failure.signature());
+        // A budget that can never allow an eviction, or a pod under several budgets, fails
+        // every attempt alike, whatever else moves.
+        let permanent = (!failure.refused.is_empty() || !failure.several.is_empty())
+            && failure
+                .refused
+                .iter()
+                .all(|&(_, b, _)| self.budgets.list[b as usize].never_allows());
+        n.settled = repeated || permanent || n.failures >= MAX_FAILURES;
         // Go's ticker keeps one tick that fell due during the drain: the loop reads it at
         // once.
         let missed_tick = now.div_euclid(period) > n.drain.started.div_euclid(period);
@@ -822,7 +935,7 @@ impl Sim<'_> {
             self,
             "{}: drain failed ({}); kured releases the lock and uncordons",
             self.node_name(node),
-            failure.why
+            self.explain(&failure).1
         );
         self.nodes[node as usize].last_failure = Some(failure);
         self.retry_pending_on(node);
@@ -831,26 +944,41 @@ impl Sim<'_> {
         }
     }
 
-    /// What holds the current drain of `node` up, for its reason and `blocked_by`.
+    /// What holds the current drain of `node` up.
     fn failure(&self, node: u32) -> Failure {
         let drain = &self.nodes[node as usize].drain;
+        let refused = drain
+            .waiting
+            .iter()
+            .filter_map(|&pod| {
+                let mut gating = self.budgets.gating(pod);
+                let b = gating.next()?;
+                Some((pod, b, self.budgets.list[b as usize].healthy))
+            })
+            .collect();
+        Failure {
+            refused,
+            several: drain.several.clone(),
+            terminating: drain.terminating,
+        }
+    }
+
+    /// A failure in words: the `blocked_by` list and the clause for the reason.
+    fn explain(&self, f: &Failure) -> (Vec<String>, String) {
         let mut blockers = BTreeSet::new();
         let mut parts = Vec::new();
-        for &pod in &drain.waiting {
-            let gating: Vec<u32> = self.budgets.gating(pod).collect();
-            if let [b] = gating.as_slice() {
-                let budget = &self.budgets.list[*b as usize];
-                blockers.insert(budget.reference.clone());
-                parts.push(format!(
-                    "pod {} is held by budget {} ({}){}",
-                    self.pod_name(pod),
-                    budget.reference,
-                    budget.state(),
-                    self.short_replica(*b)
-                ));
-            }
+        for &(pod, b, healthy) in &f.refused {
+            let budget = &self.budgets.list[b as usize];
+            blockers.insert(budget.reference.clone());
+            parts.push(format!(
+                "pod {} is held by budget {} ({}){}",
+                self.pod_name(pod),
+                budget.reference,
+                budget.state_at(healthy),
+                self.short_replica(b)
+            ));
         }
-        for &pod in &drain.several {
+        for &pod in &f.several {
             let names: Vec<&str> = self
                 .budgets
                 .gating(pod)
@@ -863,10 +991,10 @@ impl Sim<'_> {
                 names.join(" and ")
             ));
         }
-        if parts.is_empty() && drain.terminating > 0 {
+        if parts.is_empty() && f.terminating > 0 {
             parts.push(format!(
                 "{} evicted pod(s) were still terminating",
-                drain.terminating
+                f.terminating
             ));
         }
         let shown = parts.len().min(3);
@@ -874,11 +1002,7 @@ impl Sim<'_> {
         if parts.len() > shown {
             why.push_str(&format!("; and {} more", parts.len() - shown));
         }
-        Failure {
-            blockers: blockers.into_iter().collect(),
-            why,
-            evicted: drain.evicted,
-        }
+        (blockers.into_iter().collect(), why)
     }
 
     /// `; its replica ns/p is Pending: ...` when a pod of the budget cannot be placed.
@@ -945,7 +1069,7 @@ impl Sim<'_> {
         live.generation += 1;
         let generation = live.generation;
         let ready = self.now.saturating_add(ns(self.input.pod_ready));
-        self.push(ready, Ev::Ready(pod, generation));
+        self.later(ready, Kind::Ready, pod, generation);
     }
 
     fn retry_pending_on(&mut self, node: u32) {
@@ -975,12 +1099,13 @@ impl Sim<'_> {
         }
         live.phase = PodPhase::Running;
         live.ready = true;
-        let held: Vec<u32> = self.budgets.of_pod(pod).to_vec();
-        for &b in &held {
-            self.budgets.list[b as usize].healthy += 1;
-        }
+        self.budgets.regain(pod);
         // A budget with an allowance again lets refused evictions through, oldest first.
-        for b in held {
+        for i in 0..self.budgets.of_pod(pod).len() {
+            let b = self.budgets.of_pod(pod)[i];
+            if self.waiters[b as usize].is_empty() {
+                continue;
+            }
             let waiting = std::mem::take(&mut self.waiters[b as usize]);
             let mut still = Vec::new();
             for w in waiting {
@@ -1016,11 +1141,7 @@ impl Sim<'_> {
                 continue;
             }
             if live.ready {
-                let held: Vec<u32> = self.budgets.of_pod(pod).to_vec();
-                for b in held {
-                    let budget = &mut self.budgets.list[b as usize];
-                    budget.healthy = budget.healthy.saturating_sub(1);
-                }
+                self.budgets.lose(pod);
             }
             let live = &mut self.pods[pod as usize];
             live.ready = false;
@@ -1065,7 +1186,7 @@ impl Sim<'_> {
             if live.phase == PodPhase::Starting {
                 live.generation += 1;
                 let generation = live.generation;
-                self.push(ready, Ev::Ready(pod, generation));
+                self.later(ready, Kind::Ready, pod, generation);
             }
         }
         self.retry_pending_on(node);
@@ -1080,7 +1201,7 @@ impl Sim<'_> {
     /// changes the cluster is due. Pods that bounce between nodes whose drains keep
     /// failing would keep events coming for ever, so nodes past [`MAX_FAILURES`] count
     /// as settled whatever is due.
-    fn frozen(&self) -> bool {
+    fn frozen(&mut self) -> bool {
         if self.rebooting > 0 {
             return false;
         }
@@ -1097,19 +1218,29 @@ impl Sim<'_> {
             }
         }
         let mut monopolized: Option<bool> = None;
-        for &(_, node) in &self.order {
-            let n = &self.nodes[node as usize];
-            if n.blocked.is_some() || capped(n) {
-                continue;
-            }
-            if !(strict && self.denied(n)) {
-                return false;
-            }
-            if !*monopolized.get_or_insert_with(|| self.lock_monopolized()) {
-                return false;
-            }
+        let mut stable = |sim: &Sim<'_>, node: u32| {
+            let n = &sim.nodes[node as usize];
+            n.phase != NodePhase::Idle
+                || n.blocked.is_some()
+                || capped(n)
+                || (strict
+                    && sim.denied(n)
+                    && *monopolized.get_or_insert_with(|| sim.lock_monopolized()))
+        };
+        // The node that kept the last answer false usually still does: try it first, so
+        // a long rollout does not rescan every node at every look.
+        if let Some(hint) = self.unstable_hint
+            && !stable(self, hint)
+        {
+            return false;
         }
-        true
+        let found = self
+            .order
+            .iter()
+            .map(|(_, n)| *n)
+            .find(|&n| !stable(self, n));
+        self.unstable_hint = found;
+        found.is_none()
     }
 
     /// Every lock slot is held for good: by a node whose drain hangs, by one that fails
@@ -1161,11 +1292,10 @@ impl Sim<'_> {
                     (outcome, Vec::new(), text)
                 }
                 NodePhase::Done | NodePhase::Rebooting => match &n.forced {
-                    Some((f, ended)) => (
-                        Outcome::Forced,
-                        f.blockers.clone(),
-                        reason::forced(&f.why, ended),
-                    ),
+                    Some((f, ended)) => {
+                        let (blockers, why) = self.explain(f);
+                        (Outcome::Forced, blockers, reason::forced(&why, ended))
+                    }
                     None => (
                         Outcome::Reboots,
                         Vec::new(),
@@ -1178,8 +1308,8 @@ impl Sim<'_> {
                     ),
                 },
                 NodePhase::Draining if n.drain.deadline.is_none() => {
-                    let f = self.failure(idx(i));
-                    (Outcome::Hangs, f.blockers, reason::hangs(&f.why))
+                    let (blockers, why) = self.explain(&self.failure(idx(i)));
+                    (Outcome::Hangs, blockers, reason::hangs(&why))
                 }
                 NodePhase::Draining | NodePhase::Idle => {
                     if let Some((pod, selector)) = n.blocked {
@@ -1196,10 +1326,11 @@ impl Sim<'_> {
                         .as_ref()
                         .filter(|_| n.settled || !self.denied(n))
                     {
+                        let (blockers, why) = self.explain(f);
                         (
                             Outcome::NeverReboots,
-                            f.blockers.clone(),
-                            reason::never_reboots(&f.why, timeout),
+                            blockers,
+                            reason::never_reboots(&why, timeout),
                         )
                     } else {
                         let (blockers, text) = holders.clone();
@@ -1236,6 +1367,7 @@ impl Sim<'_> {
             steps: std::mem::take(&mut self.steps),
             stopped_early,
             unknown_nodes: std::mem::take(&mut self.unknown),
+            events: self.events,
         }
     }
 
@@ -1248,16 +1380,16 @@ impl Sim<'_> {
             let name = self.node_name(e.node);
             match n.phase {
                 NodePhase::Draining if n.drain.deadline.is_none() => {
-                    let f = self.failure(e.node);
-                    blockers.extend(f.blockers);
-                    parts.push(format!("{name} holds it while its drain hangs ({})", f.why));
+                    let (held, why) = self.explain(&self.failure(e.node));
+                    blockers.extend(held);
+                    parts.push(format!("{name} holds it while its drain hangs ({why})"));
                 }
                 NodePhase::Draining => {
-                    let f = self.failure(e.node);
-                    blockers.extend(f.blockers);
+                    let (held, why) = self.explain(&self.failure(e.node));
+                    blockers.extend(held);
                     parts.push(format!(
-                        "{name} takes it back at once after each failed drain, because a look falls due while its drain runs (--drain-timeout {} is not shorter than --period {}), and its drain fails each time ({})",
-                        self.settings.drain_timeout, self.settings.period, f.why
+                        "{name} takes it back at once after each failed drain, because a look falls due while its drain runs (--drain-timeout {} is not shorter than --period {}), and its drain fails each time ({why})",
+                        self.settings.drain_timeout, self.settings.period
                     ));
                 }
                 NodePhase::Idle => {
