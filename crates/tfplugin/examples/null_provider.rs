@@ -77,11 +77,21 @@ impl Resource<()> for Note {
         )
     }
 
-    async fn plan(&self, _state: &(), req: PlanRequest<'_>, _: &mut Diagnostics) -> Option<Planned> {
+    async fn plan(
+        &self,
+        _state: &(),
+        req: PlanRequest<'_>,
+        _: &mut Diagnostics,
+    ) -> Option<Planned> {
         Some(Planned::state(req.proposed_new_state.clone()))
     }
 
-    async fn apply(&self, _state: &(), req: ApplyRequest<'_>, _: &mut Diagnostics) -> Option<Value> {
+    async fn apply(
+        &self,
+        _state: &(),
+        req: ApplyRequest<'_>,
+        _: &mut Diagnostics,
+    ) -> Option<Value> {
         Some(req.planned_state.clone())
     }
 }
