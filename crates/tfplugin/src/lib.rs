@@ -29,7 +29,6 @@ struct ReadmeExample;
 pub mod api;
 mod convert;
 pub mod diag;
-mod ecdsa_p521;
 pub mod handshake;
 pub mod json;
 mod logging;

@@ -3,10 +3,9 @@
 //! line, and each side trusts exactly the other's certificate.
 //!
 //! Terraform's client key is ECDSA P-521, which `ring` cannot verify, so handshake
-//! signatures of that scheme are checked by `ecdsa_p521` on RustCrypto's `p521`
-//! arithmetic; the client certificate itself is pinned byte for byte rather than
-//! validated as a chain (it is self-signed and marked as a CA, which path validation
-//! would refuse as an end-entity certificate).
+//! signatures of that scheme are checked with RustCrypto's `p521`; the client certificate
+//! itself is pinned byte for byte rather than validated as a chain (it is self-signed and
+//! marked as a CA, which path validation would refuse as an end-entity certificate).
 
 use std::sync::Arc;
 
@@ -164,11 +163,13 @@ impl SignatureVerificationAlgorithm for EcdsaP521Sha512 {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), InvalidSignature> {
-        if super::ecdsa_p521::verify(public_key, message, signature) {
-            Ok(())
-        } else {
-            Err(InvalidSignature)
-        }
+        use p521::ecdsa::signature::Verifier;
+        let key =
+            p521::ecdsa::VerifyingKey::from_sec1_bytes(public_key).map_err(|_| InvalidSignature)?;
+        let signature =
+            p521::ecdsa::Signature::from_der(signature).map_err(|_| InvalidSignature)?;
+        key.verify(message, &signature)
+            .map_err(|_| InvalidSignature)
     }
 
     fn public_key_alg_id(&self) -> AlgorithmIdentifier {
