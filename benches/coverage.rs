@@ -3,6 +3,10 @@
 //! (`core::pdb::coverage` on a built inventory) of synthetic clusters of 10k pods / 1k
 //! budgets and 100k pods / 10k budgets. Each run is checked against the findings the
 //! generator planted, so a fast wrong answer cannot pass for a figure.
+//!
+//! With `BENCH_COVERAGE_ONLY=10k` (or `100k`) it builds that one size from JSON and runs
+//! coverage once, printing nothing: the run `tools/bench/coverage_cachesim.py` profiles
+//! under callgrind's cache simulation, where the YAML parse alone would take minutes.
 
 // Tests and benchmarks fail by panicking; the workspace denies it only in the product.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -33,12 +37,30 @@ fn check(report: &Report, expected: &synthetic::Expected) {
     );
 }
 
+const SIZES: [(&str, usize, usize, usize, usize); 2] = [
+    ("10k", 10_000, 1_000, 9, 21),
+    ("100k", 100_000, 10_000, 3, 9),
+];
+
+/// One coverage run of one size, for a profiler.
+fn coverage_only(label: &str) {
+    let Some(&(_, pods, budgets, _, _)) = SIZES.iter().find(|s| s.0 == label) else {
+        panic!("BENCH_COVERAGE_ONLY is 10k or 100k, not {label:?}");
+    };
+    let cluster = synthetic::generate(pods, budgets);
+    let inventory = parse(&cluster.to_json_list());
+    drop(cluster.objects);
+    let report = std::hint::black_box(coverage(&inventory, &Options::default()));
+    check(&report, &cluster.expected);
+}
+
 fn main() {
+    if let Ok(label) = std::env::var("BENCH_COVERAGE_ONLY") {
+        coverage_only(&label);
+        return;
+    }
     let mut coverage_ms = Vec::new();
-    for (label, pods, budgets, parse_runs, coverage_runs) in [
-        ("10k", 10_000, 1_000, 9, 21),
-        ("100k", 100_000, 10_000, 3, 9),
-    ] {
+    for (label, pods, budgets, parse_runs, coverage_runs) in SIZES {
         let cluster = synthetic::generate(pods, budgets);
         let yaml = cluster.to_yaml();
         let json = cluster.to_json_list();

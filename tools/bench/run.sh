@@ -13,6 +13,8 @@ trap 'rm -f "$figures"' EXIT
 
 # Builds every benchmark (and the release provider they run) before any timing starts.
 "$CARGO" bench --locked --no-run
+# The floor of plan_floor.py: tfplugin's example null provider.
+"$CARGO" build --release --locked -p tfplugin --example null_provider
 
 for bench in coverage forecast startup live_reads end_to_end; do
     echo "== $bench" >&2
@@ -20,6 +22,15 @@ for bench in coverage forecast startup live_reads end_to_end; do
 done
 echo "== plan_overhead" >&2
 python3 tools/bench/plan_overhead.py --provider target/release/terraform-provider-kured >>"$figures"
+echo "== plan_floor" >&2
+python3 tools/bench/plan_floor.py --provider target/release/terraform-provider-kured \
+    --null-provider target/release/examples/null_provider >>"$figures"
+echo "== start_cost" >&2
+python3 tools/bench/start_cost.py --provider target/release/terraform-provider-kured >>"$figures"
+echo "== coverage_cachesim" >&2
+python3 tools/bench/coverage_cachesim.py >>"$figures"
 
 echo "== figures ($(nproc) CPUs, $(uname -m), $(date -u +%Y-%m-%dT%H:%MZ))" >&2
 cat "$figures"
+# The figures docs/performance.md sets targets for, each against its limit.
+python3 tools/bench/targets.py "$figures"

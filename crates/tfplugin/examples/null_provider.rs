@@ -1,4 +1,5 @@
-//! The smallest useful provider: no configuration, one data source and one function.
+//! The smallest useful provider: no configuration, one resource, one data source and one
+//! function.
 //!
 //! ```text
 //! cargo build --example null_provider
@@ -6,12 +7,16 @@
 //!
 //! Terraform finds it in a filesystem mirror as
 //! `registry.terraform.io/example/null/0.1.0/<os>_<arch>/terraform-provider-null_v0.1.0`.
-//! The handshake tests of this crate serve it to the real Terraform, so it stays working.
+//! The handshake tests of this crate serve it to the real Terraform, so it stays working,
+//! and `make bench` plans `null_note` resources as the floor any provider on this crate
+//! pays (`tools/bench/plan_floor.py`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use tfplugin::api::{DataSource, Function, FunctionError, Provider, Resource};
+use tfplugin::api::{
+    ApplyRequest, DataSource, Function, FunctionError, PlanRequest, Planned, Provider, Resource,
+};
 use tfplugin::diag::Diagnostics;
 use tfplugin::schema::{Attribute, Block, FunctionSignature, Parameter, Schema};
 use tfplugin::serve::ServeOptions;
@@ -41,7 +46,7 @@ impl Provider for NullProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-        Vec::new()
+        vec![Arc::new(Note)]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<()>>> {
@@ -50,6 +55,44 @@ impl Provider for NullProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         vec![Arc::new(Upper)]
+    }
+}
+
+/// `resource "null_note"`: keeps `text` in state and does nothing else.
+struct Note;
+
+#[tfplugin::async_trait]
+impl Resource<()> for Note {
+    fn type_name(&self) -> &'static str {
+        "null_note"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            0,
+            Block::new(
+                "Keeps a note in state.",
+                vec![Attribute::new("text", Type::String, "The note.").required()],
+            ),
+        )
+    }
+
+    async fn plan(
+        &self,
+        _state: &(),
+        req: PlanRequest<'_>,
+        _: &mut Diagnostics,
+    ) -> Option<Planned> {
+        Some(Planned::state(req.proposed_new_state.clone()))
+    }
+
+    async fn apply(
+        &self,
+        _state: &(),
+        req: ApplyRequest<'_>,
+        _: &mut Diagnostics,
+    ) -> Option<Value> {
+        Some(req.planned_state.clone())
     }
 }
 

@@ -3,7 +3,7 @@
 //! A provider implements [`api::Provider`] and one trait per resource, data source and
 //! function, declares schemas with [`schema`], reports [`diag::Diagnostics`] on attribute
 //! paths, and hands itself to [`serve::main`]. `examples/null_provider.rs` is a complete
-//! provider in a hundred lines; the crate's README walks through it.
+//! provider in about 150 lines; the crate's README walks through it.
 //!
 //! What the crate does for the provider:
 //!

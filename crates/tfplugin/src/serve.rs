@@ -67,8 +67,8 @@ pub fn main<P: Provider>(provider: P, options: ServeOptions) -> ExitCode {
     let binary = format!("terraform-provider-{}", provider.type_name());
     logging::init(provider.type_name());
     install_panic_hook();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: see `server` for where requests run.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -4,6 +4,12 @@
 //! Every handler runs in its own task so that a panic inside provider code becomes an
 //! error diagnostic instead of a dead plugin (Terraform would report "plugin crashed" and
 //! lose the reason).
+//!
+//! The runtime has one thread (`serve`), which also drives every connection: a provider
+//! process lives for a few RPCs, and worker threads cost more to start than its requests
+//! take. Data source reads, which may compute for long (a manifest of hundreds of
+//! megabytes, a list of 20,000 pods), run on the blocking pool instead, so the requests
+//! Terraform sends meanwhile are still answered.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -89,7 +95,8 @@ impl<P: Provider> ProviderService<P> {
         }
     }
 
-    /// Runs a handler in its own task and turns a panic into `on_panic(message)`.
+    /// Runs a handler in its own task on the runtime's thread and turns a panic into
+    /// `on_panic(message)`.
     async fn guarded<T, F, Fut>(
         &self,
         handler: F,
@@ -100,7 +107,31 @@ impl<P: Provider> ProviderService<P> {
         Fut: Future<Output = T> + Send + 'static,
         T: Send + 'static,
     {
-        match tokio::spawn(handler(self.inner.clone())).await {
+        self.guarded_on(Lane::Runtime, handler, on_panic).await
+    }
+
+    /// [`Self::guarded`] on the given lane.
+    async fn guarded_on<T, F, Fut>(
+        &self,
+        lane: Lane,
+        handler: F,
+        on_panic: fn(Diagnostics) -> T,
+    ) -> Result<Response<T>, Status>
+    where
+        F: FnOnce(Arc<Inner<P>>) -> Fut,
+        Fut: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let task = handler(self.inner.clone());
+        let joined = match lane {
+            Lane::Runtime => tokio::spawn(task).await,
+            Lane::Pool => {
+                // The runtime's thread keeps driving I/O and timers for the handler.
+                let runtime = tokio::runtime::Handle::current();
+                tokio::task::spawn_blocking(move || runtime.block_on(task)).await
+            }
+        };
+        match joined {
             Ok(answer) => Ok(Response::new(answer)),
             Err(err) => {
                 let message = if err.is_panic() {
@@ -120,6 +151,16 @@ impl<P: Provider> ProviderService<P> {
             }
         }
     }
+}
+
+/// Where a handler runs.
+#[derive(Clone, Copy, Debug)]
+enum Lane {
+    /// A task on the runtime's one thread: requests that finish in microseconds.
+    Runtime,
+    /// A thread of the blocking pool, started on first use and kept for the next: reads
+    /// that may compute for long.
+    Pool,
 }
 
 fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -627,7 +668,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let mut req = request.into_inner();
-        self.guarded(
+        self.guarded_on(
+            Lane::Pool,
             |inner| async move {
                 let mut diags = Diagnostics::new();
                 let mut answer = pb::read_data_source::Response::default();

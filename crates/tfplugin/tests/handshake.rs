@@ -225,6 +225,12 @@ terraform {
 data "null_greeting" "world" {
   name = "world"
 }
+resource "null_note" "kept" {
+  text = "kept"
+}
+output "note" {
+  value = null_note.kept.text
+}
 output "text" {
   value = data.null_greeting.world.text
 }
@@ -240,6 +246,7 @@ output "upper" {
     let outputs = dir.output_json();
     assert_eq!(outputs["text"]["value"], "hello, world");
     assert_eq!(outputs["upper"]["value"], "LOUD");
+    assert_eq!(outputs["note"]["value"], "kept");
     // Ctrl-C ends a provider in debug mode.
     let _ = Command::new("kill")
         .arg("-INT")

@@ -80,20 +80,31 @@ pub struct Report {
     pub unprotected_workloads: Vec<String>,
 }
 
-/// Maps strings to small integers so labels compare as integers.
-#[derive(Default)]
+/// Maps one namespace's label strings to small integers so labels compare as integers.
+/// A selector only looks at its own namespace, so ids are per namespace: the table stays
+/// the size of one namespace (and in cache) however large the cluster is.
 struct Interner<'a> {
     ids: HashMap<&'a str, u32>,
 }
 
 impl<'a> Interner<'a> {
+    fn with_capacity(capacity: usize) -> Interner<'a> {
+        Interner {
+            ids: HashMap::with_capacity_and_hasher(capacity, FxBuildHasher::default()),
+        }
+    }
+
     fn intern(&mut self, s: &'a str) -> u32 {
         let next = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
         *self.ids.entry(s).or_insert(next)
     }
 
-    fn get(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
+    /// The strings seen since the last call, sorted, with their ids; the table is left
+    /// empty (with its capacity) for the next namespace.
+    fn take_sorted(&mut self) -> Box<[(&'a str, u32)]> {
+        let mut strings: Box<[(&'a str, u32)]> = self.ids.drain().collect();
+        strings.sort_unstable_by_key(|(s, _)| *s);
+        strings
     }
 }
 
@@ -113,8 +124,13 @@ struct Group<'a> {
     namespace: &'a str,
     /// Pod name, or a description of the synthesized replicas.
     name: Text,
-    /// Sorted by key.
-    labels: Vec<(u32, u32)>,
+    /// The labels as the object carries them; `labels` holds them as ids once the
+    /// namespace is indexed.
+    source: &'a Labels,
+    /// This group's `(key, value)` ids in `World::labels`, sorted by key: `start..end`.
+    labels: (u32, u32),
+    /// The namespace's position in order of first appearance, while the world is built.
+    slot: u32,
     count: u64,
     ready: u64,
     /// Eviction skips budgets for this pod (pending, finished or terminating).
@@ -122,20 +138,69 @@ struct Group<'a> {
     ctrl: Ctrl,
 }
 
-impl Group<'_> {
-    fn label(&self, key: u32) -> Option<u32> {
-        self.labels
+/// A group's label ids, sorted by key.
+struct GroupLabels<'w>(&'w [(u32, u32)]);
+
+impl GroupLabels<'_> {
+    fn get(&self, key: u32) -> Option<u32> {
+        self.0
             .binary_search_by_key(&key, |(k, _)| *k)
             .ok()
-            .map(|i| self.labels[i].1)
+            .map(|i| self.0[i].1)
     }
 }
 
-#[derive(Default)]
-struct NsIndex {
-    all: Vec<u32>,
-    by_pair: HashMap<(u32, u32), Vec<u32>>,
-    by_key: HashMap<u32, Vec<u32>>,
+/// The inverted index of one namespace, built once all its groups are known: sorted
+/// arrays of exactly the size needed, searched by bisection, whose posting lists are
+/// slices of `World::postings`. A namespace's index is a few contiguous allocations.
+struct NsIndex<'a> {
+    /// The namespace's label keys and values, sorted, with their ids.
+    strings: Box<[(&'a str, u32)]>,
+    /// The namespace's groups, which are contiguous: `start..end`.
+    groups: (u32, u32),
+    /// `(key, value, end)`, sorted: the groups with that label are the ascending ids
+    /// `postings[previous end..end]` (the first starts at `first`).
+    pairs: Box<[(u32, u32, u32)]>,
+    /// `(key, start, end)`, sorted: the groups with that key, whatever the value, are
+    /// `postings[start..end]`, ascending per value.
+    keys: Box<[(u32, u32, u32)]>,
+    /// Where this namespace's postings start.
+    first: u32,
+}
+
+impl NsIndex<'_> {
+    fn id(&self, s: &str) -> Option<u32> {
+        self.strings
+            .binary_search_by(|(t, _)| (*t).cmp(s))
+            .ok()
+            .map(|i| self.strings[i].1)
+    }
+
+    /// The `postings` range of the groups labelled `key=value`.
+    fn pair(&self, key: u32, value: u32) -> (usize, usize) {
+        match self
+            .pairs
+            .binary_search_by(|(k, v, _)| (*k, *v).cmp(&(key, value)))
+        {
+            Ok(i) => {
+                let start = if i == 0 {
+                    self.first
+                } else {
+                    self.pairs[i - 1].2
+                };
+                (start as usize, self.pairs[i].2 as usize)
+            }
+            Err(_) => (0, 0),
+        }
+    }
+
+    /// The `postings` range of the groups with `key`, in no overall order.
+    fn key(&self, key: u32) -> (usize, usize) {
+        match self.keys.binary_search_by_key(&key, |(k, _, _)| *k) {
+            Ok(i) => (self.keys[i].1 as usize, self.keys[i].2 as usize),
+            Err(_) => (0, 0),
+        }
+    }
 }
 
 /// A selector expression with its strings replaced by interned ids; a key or value that
@@ -147,8 +212,8 @@ struct Compiled {
 }
 
 impl Compiled {
-    fn matches(&self, group: &Group<'_>) -> bool {
-        let value = self.key.and_then(|k| group.label(k));
+    fn matches(&self, labels: &GroupLabels<'_>) -> bool {
+        let value = self.key.and_then(|k| labels.get(k));
         match self.operator {
             Operator::In => value.is_some_and(|v| self.values.contains(&v)),
             Operator::NotIn => value.is_none_or(|v| !self.values.contains(&v)),
@@ -264,9 +329,13 @@ impl<'a> Controllers<'a> {
 type Synthesized<'a> = (&'a ObjectMeta, &'static str, u32, &'a Labels, Option<u32>);
 
 struct World<'a> {
+    /// In namespace order once built, so each namespace's groups are contiguous.
     groups: Vec<Group<'a>>,
-    index: HashMap<u32, NsIndex>,
-    interner: Interner<'a>,
+    /// Every group's label ids, a namespace's together.
+    labels: Vec<(u32, u32)>,
+    /// Every posting list, a namespace's together.
+    postings: Vec<u32>,
+    namespaces: HashMap<&'a str, NsIndex<'a>>,
     controllers: Controllers<'a>,
     unresolved: Vec<String>,
 }
@@ -283,8 +352,9 @@ impl<'a> World<'a> {
         let included = |ns: &str| wanted.as_ref().is_none_or(|set| set.contains(ns));
         let mut world = World {
             groups: Vec::new(),
-            index: HashMap::default(),
-            interner: Interner::default(),
+            labels: Vec::new(),
+            postings: Vec::new(),
+            namespaces: HashMap::default(),
             controllers: Controllers::new(inventory),
             unresolved: Vec::new(),
         };
@@ -326,6 +396,7 @@ impl<'a> World<'a> {
                 );
             }
         }
+        world.index();
         world
     }
 
@@ -373,6 +444,7 @@ impl<'a> World<'a> {
         }
     }
 
+    /// Adds a group; `index` gives it its label ids and its place among the groups.
     #[allow(clippy::too_many_arguments)]
     fn push_group(
         &mut self,
@@ -384,23 +456,12 @@ impl<'a> World<'a> {
         bypass: bool,
         ctrl: Ctrl,
     ) {
-        let id = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
-        let ns = self.interner.intern(namespace);
-        let mut pairs: Vec<(u32, u32)> = labels
-            .iter()
-            .map(|(k, v)| (self.interner.intern(k), self.interner.intern(v)))
-            .collect();
-        pairs.sort_unstable();
-        let index = self.index.entry(ns).or_default();
-        index.all.push(id);
-        for &(k, v) in &pairs {
-            index.by_pair.entry((k, v)).or_default().push(id);
-            index.by_key.entry(k).or_default().push(id);
-        }
         self.groups.push(Group {
             namespace,
             name,
-            labels: pairs,
+            source: labels,
+            labels: (0, 0),
+            slot: 0,
             count,
             ready,
             bypass,
@@ -408,26 +469,113 @@ impl<'a> World<'a> {
         });
     }
 
-    fn compile(&self, selector: &LabelSelector) -> Vec<Compiled> {
+    /// Puts the groups in namespace order and indexes one namespace at a time, so the
+    /// work on each namespace runs on tables of that namespace's size, allocated once:
+    /// label and posting arrays of their final size, and one scratch interner and
+    /// posting buffer, sized for the largest namespace and reused by every other.
+    fn index(&mut self) {
+        // Each namespace's group and label count, in order of first appearance. Groups
+        // usually come a namespace at a time, so the map is consulted once per run.
+        let mut slots: HashMap<&'a str, u32> = HashMap::default();
+        let mut sizes: Vec<(usize, usize)> = Vec::new();
+        let mut last: Option<(&'a str, u32)> = None;
+        for group in &mut self.groups {
+            let slot = match last {
+                Some((ns, slot)) if ns == group.namespace => slot,
+                _ => *slots.entry(group.namespace).or_insert_with(|| {
+                    sizes.push((0, 0));
+                    u32::try_from(sizes.len() - 1).unwrap_or(u32::MAX)
+                }),
+            };
+            last = Some((group.namespace, slot));
+            group.slot = slot;
+            if let Some(size) = sizes.get_mut(slot as usize) {
+                size.0 += 1;
+                size.1 += group.source.len();
+            }
+        }
+        // Stable, and linear when the groups already come a namespace at a time.
+        self.groups.sort_by_key(|g| g.slot);
+
+        let total_labels: usize = sizes.iter().map(|s| s.1).sum();
+        let largest = sizes.iter().map(|s| s.1).max().unwrap_or(0);
+        self.labels.reserve_exact(total_labels);
+        self.postings.reserve_exact(total_labels);
+        self.namespaces.reserve(sizes.len());
+        let mut interner = Interner::with_capacity(largest);
+        // (key, value, group) of every label of the namespace.
+        let mut triples: Vec<(u32, u32, u32)> = Vec::with_capacity(largest);
+        let mut pairs: Vec<(u32, u32, u32)> = Vec::with_capacity(largest);
+        let mut keys: Vec<(u32, u32, u32)> = Vec::with_capacity(largest);
+        let mut start = 0usize;
+        for (count, _) in sizes {
+            let end = start + count;
+            triples.clear();
+            for g in start..end {
+                let id = u32::try_from(g).unwrap_or(u32::MAX);
+                let group = &mut self.groups[g];
+                let first = self.labels.len();
+                for (k, v) in group.source {
+                    let pair = (interner.intern(k), interner.intern(v));
+                    self.labels.push(pair);
+                    triples.push((pair.0, pair.1, id));
+                }
+                self.labels[first..].sort_unstable();
+                group.labels = (to_u32(first), to_u32(self.labels.len()));
+            }
+            // Sorted by (key, value, group): each pair's groups ascend, and each key's
+            // pairs are adjacent.
+            triples.sort_unstable();
+            let first = to_u32(self.postings.len());
+            pairs.clear();
+            keys.clear();
+            for (i, &(k, v, g)) in triples.iter().enumerate() {
+                let at = first + to_u32(i);
+                self.postings.push(g);
+                match pairs.last_mut() {
+                    Some(last) if (last.0, last.1) == (k, v) => last.2 = at + 1,
+                    _ => pairs.push((k, v, at + 1)),
+                }
+                match keys.last_mut() {
+                    Some(last) if last.0 == k => last.2 = at + 1,
+                    _ => keys.push((k, at, at + 1)),
+                }
+            }
+            if let Some(group) = self.groups.get(start) {
+                self.namespaces.insert(
+                    group.namespace,
+                    NsIndex {
+                        strings: interner.take_sorted(),
+                        groups: (to_u32(start), to_u32(end)),
+                        pairs: pairs.as_slice().into(),
+                        keys: keys.as_slice().into(),
+                        first,
+                    },
+                );
+            }
+            start = end;
+        }
+    }
+
+    fn labels_of(&self, group: &Group<'_>) -> GroupLabels<'_> {
+        let (start, end) = group.labels;
+        GroupLabels(&self.labels[start as usize..end as usize])
+    }
+
+    fn compile(index: &NsIndex<'_>, selector: &LabelSelector) -> Vec<Compiled> {
         let mut compiled: Vec<Compiled> = selector
             .match_labels
             .iter()
             .map(|(k, v)| Compiled {
-                key: self.interner.get(k),
+                key: index.id(k),
                 operator: Operator::In,
-                values: self.interner.get(v).into_iter().collect(),
+                values: index.id(v).into_iter().collect(),
             })
             .collect();
-        compiled.extend(selector.match_expressions.iter().map(|r| {
-            Compiled {
-                key: self.interner.get(&r.key),
-                operator: r.operator,
-                values: r
-                    .values
-                    .iter()
-                    .filter_map(|v| self.interner.get(v))
-                    .collect(),
-            }
+        compiled.extend(selector.match_expressions.iter().map(|r| Compiled {
+            key: index.id(&r.key),
+            operator: r.operator,
+            values: r.values.iter().filter_map(|v| index.id(v)).collect(),
         }));
         compiled
     }
@@ -437,23 +585,19 @@ impl<'a> World<'a> {
         let Some(selector) = selector else {
             return Vec::new();
         };
-        let Some(index) = self
-            .interner
-            .get(namespace)
-            .and_then(|ns| self.index.get(&ns))
-        else {
+        let Some(index) = self.namespaces.get(namespace) else {
             return Vec::new();
         };
-        let compiled = self.compile(selector);
-        let empty: Vec<u32> = Vec::new();
+        let compiled = Self::compile(index, selector);
+        let postings = |(start, end): (usize, usize)| &self.postings[start..end];
 
         // Narrow to the smallest posting list the selector implies, then check everything.
         let mut candidates: Option<Vec<u32>> = None;
-        let mut best: Option<&Vec<u32>> = None;
+        let mut best: Option<&[u32]> = None;
         for (k, v) in &selector.match_labels {
-            let list = match (self.interner.get(k), self.interner.get(v)) {
-                (Some(k), Some(v)) => index.by_pair.get(&(k, v)).unwrap_or(&empty),
-                _ => &empty,
+            let list = match (index.id(k), index.id(v)) {
+                (Some(k), Some(v)) => postings(index.pair(k, v)),
+                _ => &[],
             };
             if best.is_none_or(|b| list.len() < b.len()) {
                 best = Some(list);
@@ -463,15 +607,14 @@ impl<'a> World<'a> {
             for c in &compiled {
                 match (c.operator, c.key) {
                     (Operator::In | Operator::Exists, None) => {
-                        best = Some(&empty);
+                        best = Some(&[]);
                         break;
                     }
                     (Operator::In, Some(k)) => {
                         let mut union: Vec<u32> = c
                             .values
                             .iter()
-                            .filter_map(|v| index.by_pair.get(&(k, *v)))
-                            .flatten()
+                            .flat_map(|v| postings(index.pair(k, *v)))
                             .copied()
                             .collect();
                         union.sort_unstable();
@@ -480,7 +623,10 @@ impl<'a> World<'a> {
                         break;
                     }
                     (Operator::Exists, Some(k)) => {
-                        best = Some(index.by_key.get(&k).unwrap_or(&empty));
+                        // Ascending per value only.
+                        let mut list = postings(index.key(k)).to_vec();
+                        list.sort_unstable();
+                        candidates = Some(list);
                         break;
                     }
                     _ => {}
@@ -489,14 +635,14 @@ impl<'a> World<'a> {
         }
         let candidates: Vec<u32> = match (candidates, best) {
             (Some(list), _) => list,
-            (None, Some(list)) => list.clone(),
-            (None, None) => index.all.clone(),
+            (None, Some(list)) => list.to_vec(),
+            (None, None) => (index.groups.0..index.groups.1).collect(),
         };
         candidates
             .into_iter()
             .filter(|&g| {
-                let group = &self.groups[g as usize];
-                compiled.iter().all(|c| c.matches(group))
+                let labels = self.labels_of(&self.groups[g as usize]);
+                compiled.iter().all(|c| c.matches(&labels))
             })
             .collect()
     }
@@ -508,6 +654,10 @@ impl<'a> World<'a> {
             .iter()
             .any(|b| b.selector.as_ref().is_some_and(|s| s.matches(labels)))
     }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Computes every budget's status and the findings that matter for node drains.
