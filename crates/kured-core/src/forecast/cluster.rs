@@ -5,7 +5,7 @@
 //! requests, grace period).
 //!
 //! [`ClusterObjects::from_manifest`] reads a manifest string once: each object goes to the
-//! budget [`Inventory`] (through [`Inventory::add_shared`], strings shared) and, for Pods
+//! budget [`Inventory`] (through its [`ObjectSink`], strings shared) and, for Pods
 //! and Nodes, to the fields here. Pods keep the inventory's order, so `scheduling[i]`
 //! belongs to `inventory.pods[i]`.
 
@@ -13,12 +13,12 @@ use serde_json::{Map, Value as Json};
 
 use crate::base::duration::GoDuration;
 use crate::base::text::{Labels, Strings, Text};
-use crate::base::yaml::{self, DocumentVisitor};
 use crate::forecast::quantity::Quantity;
 use crate::k8s::selector::{LabelSelector, json_type};
 use crate::pdb::objects::{
     DEFAULT_NAMESPACE, FieldProblem, Inventory, InventoryError, ManifestError, ObjectError,
 };
+use crate::pdb::stream::{self, ObjectSink};
 
 /// The label every node carries with its own name, and the only topology the forecast
 /// models for anti-affinity and spread constraints.
@@ -29,8 +29,6 @@ pub const OS_LABEL: &str = "kubernetes.io/os";
 pub const UNSCHEDULABLE_TAINT: &str = "node.kubernetes.io/unschedulable";
 /// A pod's `terminationGracePeriodSeconds` when it sets none.
 pub const DEFAULT_GRACE: GoDuration = GoDuration::from_nanos(30_000_000_000);
-
-const MAX_LIST_DEPTH: usize = 8;
 
 /// CPU, memory and pod count, each known or not.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -329,24 +327,14 @@ pub struct ClusterObjects {
 }
 
 impl ClusterObjects {
-    /// Reads a YAML or JSON manifest string, parsing it once (see [`yaml::visit_documents`]).
+    /// Reads a YAML or JSON manifest string, parsing it once (see [`crate::base::yaml::visit_documents`]).
     pub fn from_manifest(input: &str) -> Result<ClusterObjects, ManifestError> {
-        let mut builder = Builder::default();
-        yaml::visit_documents(input, &mut builder)?;
-        match builder.error {
-            Some(err) => Err(ManifestError::Object(err)),
-            None => Ok(builder.objects),
-        }
+        stream::from_manifest(input)
     }
 
     /// Sorts JSON documents (as a live cluster returns them) into objects.
     pub fn from_documents(documents: &[Json]) -> Result<ClusterObjects, InventoryError> {
-        let mut objects = ClusterObjects::default();
-        let mut strings = Strings::default();
-        for (index, document) in documents.iter().enumerate() {
-            objects.add_tree(index + 1, document, 0, &mut strings)?;
-        }
-        Ok(objects)
+        stream::from_documents(documents)
     }
 
     /// Adds every object of `other`.
@@ -355,107 +343,32 @@ impl ClusterObjects {
         self.nodes.extend(other.nodes);
         self.scheduling.extend(other.scheduling);
     }
+}
 
-    fn add_tree(
-        &mut self,
-        number: usize,
-        root: &Json,
-        depth: usize,
-        strings: &mut Strings,
-    ) -> Result<(), InventoryError> {
-        // An explicit stack: nesting comes from the input.
-        let mut stack: Vec<(&Json, usize)> = vec![(root, depth)];
-        while let Some((value, depth)) = stack.pop() {
-            let kind = value.get("kind").and_then(Json::as_str).unwrap_or_default();
-            if let Some(Json::Array(items)) = value.get("items").filter(|_| kind.ends_with("List"))
-            {
-                if depth >= MAX_LIST_DEPTH {
-                    return Err(InventoryError::TooDeep {
-                        document: number,
-                        limit: MAX_LIST_DEPTH,
-                    });
-                }
-                stack.extend(items.iter().rev().map(|item| (item, depth + 1)));
-                continue;
-            }
-            self.inventory.add_shared(number, value, depth, strings)?;
-            let core = value
-                .get("apiVersion")
-                .and_then(Json::as_str)
-                .unwrap_or_default()
-                .split_once('/')
-                .is_none();
-            let fail = |source| InventoryError::Object {
-                document: number,
-                source,
-            };
-            // The inventory took a Pod for exactly these objects; keep the order aligned.
-            match kind {
-                "Pod" if core => self
-                    .scheduling
-                    .push(read_pod_scheduling(value, strings).map_err(fail)?),
-                "Node" if core => self.nodes.push(read_node(value, strings).map_err(fail)?),
-                _ => {}
-            }
+impl ObjectSink for ClusterObjects {
+    fn add_object(&mut self, object: &Json, strings: &mut Strings) -> Result<(), ObjectError> {
+        self.inventory.add_object(object, strings)?;
+        let kind = object
+            .get("kind")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let core = object
+            .get("apiVersion")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .split_once('/')
+            .is_none();
+        // The inventory took a Pod for exactly these objects; keep the order aligned.
+        match kind {
+            "Pod" if core => self.scheduling.push(read_pod_scheduling(object, strings)?),
+            "Node" if core => self.nodes.push(read_node(object, strings)?),
+            _ => {}
         }
         Ok(())
     }
-}
 
-/// Streams documents into [`ClusterObjects`], holding a List's items apart until the
-/// document is known to be a List, as the inventory's own reader does.
-#[derive(Default)]
-struct Builder {
-    objects: ClusterObjects,
-    staged: ClusterObjects,
-    staged_error: Option<InventoryError>,
-    error: Option<InventoryError>,
-    strings: Strings,
-}
-
-impl DocumentVisitor for Builder {
-    fn item(&mut self, document: usize, item: Json) {
-        if self.error.is_some() || self.staged_error.is_some() {
-            return;
-        }
-        if let Err(err) = self.staged.add_tree(document, &item, 1, &mut self.strings) {
-            self.staged_error = Some(err);
-        }
-    }
-
-    fn document(&mut self, document: usize, value: Json, items_streamed: bool) {
-        let staged = std::mem::take(&mut self.staged);
-        let staged_error = self.staged_error.take();
-        if self.error.is_some() {
-            return;
-        }
-        let is_list = items_streamed
-            && value
-                .get("kind")
-                .and_then(Json::as_str)
-                .is_some_and(|kind| kind.ends_with("List"));
-        let result = match (is_list, staged_error) {
-            (true, Some(err)) => Err(err),
-            (true, None) => {
-                self.objects.extend(staged);
-                Ok(())
-            }
-            (false, _) => self
-                .objects
-                .add_tree(document, &value, 0, &mut self.strings),
-        };
-        if let Err(err) = result {
-            self.error = Some(err);
-        }
-    }
-
-    fn restart(&mut self) {
-        *self = Builder::default();
-    }
-
-    fn discard_items(&mut self, _document: usize) {
-        self.staged = ClusterObjects::default();
-        self.staged_error = None;
+    fn append(&mut self, other: ClusterObjects) {
+        self.extend(other);
     }
 }
 
@@ -982,6 +895,7 @@ fn read_node(value: &Json, strings: &mut Strings) -> Result<Node, ObjectError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::yaml;
     use serde_json::json;
 
     const POD: &str = r#"

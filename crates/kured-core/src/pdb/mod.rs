@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod exempt;
 pub mod finding;
 pub mod objects;
+pub mod stream;
 
 pub use crate::k8s::selector::{LabelSelector, SelectorError};
 pub use coverage::{BudgetReport, Options, Report, coverage};

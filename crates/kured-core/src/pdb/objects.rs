@@ -14,8 +14,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::base::text::Strings;
 pub use crate::base::text::{Labels, Text};
-use crate::base::yaml::{self, DocumentVisitor, YamlError};
+use crate::base::yaml::YamlError;
 use crate::k8s::selector::{LabelSelector, SelectorError, json_type};
+use crate::pdb::stream::{self, ObjectSink};
 
 /// The namespace an object without `metadata.namespace` lands in, as kubectl applies it.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -282,8 +283,6 @@ pub struct Inventory {
     pub ignored: BTreeMap<String, usize>,
 }
 
-const MAX_LIST_DEPTH: usize = 8;
-
 impl Inventory {
     /// Builds an inventory from objects a caller already has (for example, read from a
     /// live cluster).
@@ -327,12 +326,7 @@ impl Inventory {
     /// are unpacked; other kinds are counted in `ignored`; a malformed object of a kind
     /// this module reads is an error naming it and the field.
     pub fn from_documents(documents: Vec<Json>) -> Result<Inventory, InventoryError> {
-        let mut inventory = Inventory::default();
-        let mut strings = Strings::default();
-        for (index, document) in documents.iter().enumerate() {
-            inventory.add_tree(index + 1, document, 0, &mut strings)?;
-        }
-        Ok(inventory)
+        stream::from_documents(&documents)
     }
 
     /// Like [`Inventory::from_documents`] for documents the caller keeps, such as lists a
@@ -340,12 +334,7 @@ impl Inventory {
     pub fn from_borrowed<'a>(
         documents: impl IntoIterator<Item = &'a Json>,
     ) -> Result<Inventory, InventoryError> {
-        let mut inventory = Inventory::default();
-        let mut strings = Strings::default();
-        for (index, document) in documents.into_iter().enumerate() {
-            inventory.add_tree(index + 1, document, 0, &mut strings)?;
-        }
-        Ok(inventory)
+        stream::from_documents(documents)
     }
 
     /// Reads a YAML or JSON manifest string (see [`crate::base::yaml`]) into an inventory
@@ -353,65 +342,17 @@ impl Inventory {
     /// a `kind: List` of 100k pods never exists as one tree. A syntax error anywhere is
     /// reported before any malformed object, as when the whole string is parsed first.
     pub fn from_manifest(input: &str) -> Result<Inventory, ManifestError> {
-        let mut builder = Builder::default();
-        yaml::visit_documents(input, &mut builder)?;
-        match builder.error {
-            Some(err) => Err(ManifestError::Object(err)),
-            None => Ok(builder.inventory),
-        }
+        stream::from_manifest(input)
     }
 
     /// Adds top-level document number `number` (1-based, for errors), unpacking Lists.
     pub fn add_document(&mut self, number: usize, document: &Json) -> Result<(), InventoryError> {
         self.add_tree(number, document, 0, &mut Strings::default())
     }
+}
 
-    /// Adds one object (unpacking Lists from nesting level `depth`) with its strings shared
-    /// through `strings`, for a reader that takes more from the same documents than the
-    /// inventory keeps and so parses them once for both.
-    pub fn add_shared(
-        &mut self,
-        number: usize,
-        object: &Json,
-        depth: usize,
-        strings: &mut Strings,
-    ) -> Result<(), InventoryError> {
-        self.add_tree(number, object, depth, strings)
-    }
-
-    fn add_tree(
-        &mut self,
-        number: usize,
-        root: &Json,
-        depth: usize,
-        strings: &mut Strings,
-    ) -> Result<(), InventoryError> {
-        // An explicit stack rather than recursion: input nesting is attacker-controlled.
-        let mut stack: Vec<(&Json, usize)> = vec![(root, depth)];
-        while let Some((value, depth)) = stack.pop() {
-            let kind = value.get("kind").and_then(Json::as_str).unwrap_or_default();
-            if let Some(Json::Array(items)) = value.get("items").filter(|_| kind.ends_with("List"))
-            {
-                if depth >= MAX_LIST_DEPTH {
-                    return Err(InventoryError::TooDeep {
-                        document: number,
-                        limit: MAX_LIST_DEPTH,
-                    });
-                }
-                // Reverse so items keep their order when popped.
-                stack.extend(items.iter().rev().map(|item| (item, depth + 1)));
-                continue;
-            }
-            self.add(value, strings)
-                .map_err(|source| InventoryError::Object {
-                    document: number,
-                    source,
-                })?;
-        }
-        Ok(())
-    }
-
-    fn add(&mut self, value: &Json, strings: &mut Strings) -> Result<(), ObjectError> {
+impl ObjectSink for Inventory {
+    fn add_object(&mut self, value: &Json, strings: &mut Strings) -> Result<(), ObjectError> {
         let kind = value.get("kind").and_then(Json::as_str).unwrap_or_default();
         let api_version = value
             .get("apiVersion")
@@ -454,6 +395,10 @@ impl Inventory {
         }
         Ok(())
     }
+
+    fn append(&mut self, other: Inventory) {
+        self.extend(other);
+    }
 }
 
 /// Why a manifest string could not become an [`Inventory`].
@@ -474,68 +419,6 @@ fn append<T>(into: &mut Vec<T>, mut from: Vec<T>) {
         *into = from;
     } else {
         into.append(&mut from);
-    }
-}
-
-/// Builds an inventory from a stream of documents, keeping the first error and reading
-/// on, so that a later syntax error still wins as it did when parsing came first.
-#[derive(Default)]
-struct Builder {
-    inventory: Inventory,
-    /// The objects of the current document's `items`, held apart until the document is
-    /// known to be a List: `kubectl -o json` writes `kind` after `items`.
-    staged: Inventory,
-    staged_error: Option<InventoryError>,
-    error: Option<InventoryError>,
-    /// Shared by every object read, so repeated strings are stored once.
-    strings: Strings,
-}
-
-impl DocumentVisitor for Builder {
-    fn item(&mut self, document: usize, item: Json) {
-        if self.error.is_some() || self.staged_error.is_some() {
-            return;
-        }
-        // Elements of a top-level List sit one level down, as in `add_document`.
-        if let Err(err) = self.staged.add_tree(document, &item, 1, &mut self.strings) {
-            self.staged_error = Some(err);
-        }
-    }
-
-    fn document(&mut self, document: usize, value: Json, items_streamed: bool) {
-        let staged = std::mem::take(&mut self.staged);
-        let staged_error = self.staged_error.take();
-        if self.error.is_some() {
-            return;
-        }
-        let is_list = items_streamed
-            && value
-                .get("kind")
-                .and_then(Json::as_str)
-                .is_some_and(|kind| kind.ends_with("List"));
-        let result = match (is_list, staged_error) {
-            (true, Some(err)) => Err(err),
-            (true, None) => {
-                self.inventory.extend(staged);
-                Ok(())
-            }
-            // Not a List: its `items` is data no kind read here looks at.
-            (false, _) => self
-                .inventory
-                .add_tree(document, &value, 0, &mut self.strings),
-        };
-        if let Err(err) = result {
-            self.error = Some(err);
-        }
-    }
-
-    fn restart(&mut self) {
-        *self = Builder::default();
-    }
-
-    fn discard_items(&mut self, _document: usize) {
-        self.staged = Inventory::default();
-        self.staged_error = None;
     }
 }
 
@@ -918,6 +801,8 @@ try_from_json!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::yaml;
+    use crate::pdb::stream::MAX_LIST_DEPTH;
     use serde_json::json;
 
     fn pdb(spec: Json) -> Json {
