@@ -14,6 +14,7 @@ pub mod keys;
 pub mod provenance;
 pub mod recommended;
 pub mod releases;
+pub mod set;
 pub mod render;
 pub mod strict;
 pub mod values;
