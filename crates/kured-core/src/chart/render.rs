@@ -11,6 +11,7 @@ use crate::base::node_path as gopath;
 use crate::base::version::{Version, VersionError};
 use crate::base::yaml::parse_documents;
 use crate::chart::provenance::ValuesProvenance;
+use crate::chart::set::SetEntry;
 use crate::chart::releases::{
     self, NEWEST_SUPPORTED, OLDEST_SUPPORTED, Resolved, SentinelBand, since,
 };
@@ -29,6 +30,8 @@ pub struct ChartRequest {
     pub chart_version: String,
     /// The release's values entries, in the order Helm applies them.
     pub values: Vec<String>,
+    /// The release's `set`, `set_list` and `set_sensitive` entries, applied after `values`.
+    pub sets: Vec<SetEntry>,
     /// An image tag known to run, overriding both the chart's appVersion and `image.tag`.
     pub image_tag: Option<String>,
     /// The Helm release name (it becomes part of `--ds-name`).
@@ -162,7 +165,7 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
         oldest: OLDEST_SUPPORTED,
         newest: NEWEST_SUPPORTED,
     })?;
-    let merged = merge_values(template, &request.values)?;
+    let merged = merge_values(template, &request.values, &request.sets)?;
     warnings.extend(merged.warnings);
     let provenance = merged.provenance;
     let values = match merged.values {
@@ -923,6 +926,7 @@ mod tests {
         ChartRequest {
             chart_version: chart.into(),
             values: values.iter().map(|s| s.to_string()).collect(),
+            sets: Vec::new(),
             image_tag: None,
             release_name: "kured".into(),
             namespace: "kube-system".into(),

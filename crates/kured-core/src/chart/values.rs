@@ -1,16 +1,19 @@
 //! The values a kured chart release renders with, computed as Helm computes them.
 //!
 //! Helm first merges the user's values files in order (maps merged key by key, anything
-//! else replaced by the later file), then lays the result over the chart's `values.yaml`:
-//! user keys win, maps are merged, and a user `null` removes the key, default included.
+//! else replaced by the later file), applies the `--set` entries to that (here
+//! `helm_release`'s `set`, `set_list` and `set_sensitive`, see [`super::set`]), then lays
+//! the result over the chart's `values.yaml`: user keys win, maps are merged, and a user
+//! `null` removes the key, default included.
 //! Only the chart defaults that change kured's container are modelled here.
 
 use serde_json::{Map, Value as Json, json};
 
 use crate::base::version::Version;
 use crate::base::yaml::{YamlError, parse_documents};
-use crate::chart::provenance::ValuesProvenance;
+use crate::chart::provenance::{ValuesEntry, ValuesProvenance};
 use crate::chart::releases::since;
+use crate::chart::set::{self, SetEntry, SetError};
 
 /// Why the user's values could not be merged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +38,9 @@ pub enum ValuesError {
         /// What was found instead, e.g. `a list`.
         found: String,
     },
+    /// A `set`, `set_list` or `set_sensitive` entry that Helm refuses.
+    #[error(transparent)]
+    Set(#[from] SetError),
 }
 
 /// Values after Helm's merge, with the notes Helm would print while merging.
@@ -49,31 +55,15 @@ pub struct MergedValues {
 }
 
 /// Merges `entries` (each a YAML string, possibly several documents applied in order)
-/// over the defaults of the chart whose template is `template_version`.
+/// and then the `set` entries `sets` over the defaults of the chart whose template is
+/// `template_version`.
 pub fn merge_values(
     template_version: Version,
     entries: &[String],
+    sets: &[SetEntry],
 ) -> Result<MergedValues, ValuesError> {
-    let mut user = Map::new();
     let mut provenance = ValuesProvenance::default();
-    for (index, entry) in entries.iter().enumerate() {
-        let docs = parse_documents(entry).map_err(|source| ValuesError::Yaml { index, source })?;
-        for (position, doc) in docs.into_iter().enumerate() {
-            match doc {
-                Json::Object(map) => {
-                    provenance.record(index, &map);
-                    merge_user(&mut user, map);
-                }
-                other => {
-                    return Err(ValuesError::NotAMap {
-                        index,
-                        document: position + 1,
-                        found: describe(&other),
-                    });
-                }
-            }
-        }
-    }
+    let mut user = user_values(entries, sets, &mut provenance)?;
     let mut warnings = Vec::new();
     let defaults = match default_values(template_version) {
         Json::Object(map) => map,
@@ -86,6 +76,42 @@ pub fn merge_values(
         warnings,
         provenance,
     })
+}
+
+/// The user's values as Helm hands them to the chart: the documents merged in order, then
+/// the `set` entries applied, before the chart's defaults; recorded in `provenance`.
+pub fn user_values(
+    entries: &[String],
+    sets: &[SetEntry],
+    provenance: &mut ValuesProvenance,
+) -> Result<Map<String, Json>, ValuesError> {
+    let mut user = Map::new();
+    for (index, entry) in entries.iter().enumerate() {
+        let docs = parse_documents(entry).map_err(|source| ValuesError::Yaml { index, source })?;
+        for (position, doc) in docs.into_iter().enumerate() {
+            match doc {
+                Json::Object(map) => {
+                    provenance.record(ValuesEntry::Values(index), &map);
+                    merge_user(&mut user, map);
+                }
+                other => {
+                    return Err(ValuesError::NotAMap {
+                        index,
+                        document: position + 1,
+                        found: describe(&other),
+                    });
+                }
+            }
+        }
+    }
+    for entry in set::in_helm_order(sets) {
+        set::apply(&mut user, entry)?;
+        provenance.record(
+            ValuesEntry::Set(entry.attribute, entry.index),
+            &set::written(entry),
+        );
+    }
+    Ok(user)
 }
 
 /// Helm's merge of one user file over the earlier ones: a map merges into a map, any
@@ -248,7 +274,7 @@ mod tests {
 
     fn merged(version: Version, entries: &[&str]) -> Result<Json, ValuesError> {
         let entries: Vec<String> = entries.iter().map(|s| s.to_string()).collect();
-        merge_values(version, &entries).map(|m| m.values)
+        merge_values(version, &entries, &[]).map(|m| m.values)
     }
 
     const V5_11: Version = Version::new(5, 11, 0);
@@ -396,7 +422,7 @@ mod tests {
     #[test]
     fn type_clashes_keep_the_user_value_with_a_warning() {
         let entries = vec!["image: latest".to_string()];
-        let got = merge_values(V5_11, &entries).unwrap();
+        let got = merge_values(V5_11, &entries, &[]).unwrap();
         assert_eq!(got.values.pointer("/image"), Some(&json!("latest")));
         assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
         assert!(got.warnings[0].starts_with("image "), "{:?}", got.warnings);
