@@ -14,6 +14,7 @@ use crate::inputs::{self, GateModel, GateSpec, KuredModel, KuredSpec};
 use crate::live;
 use kured_core::base::duration::GoDuration;
 use kured_core::base::version::Version;
+use kured_core::chart::set::SetEntry;
 use kured_core::chart::{self, ChartRequest};
 use kured_core::forecast::cluster::ClusterObjects;
 use kured_core::forecast::daemons::{self, DaemonPlacement};
@@ -137,160 +138,174 @@ impl DataSource<ProviderState> for RebootForecast {
         config: Value,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let objects = ForecastObjects::read(&config, diags);
-        let settings = Config::read(&config, diags);
-        let (Some((Attr::Known(kured), gate @ (Attr::Known(_) | Attr::Null))), Some(cfg)) =
-            (objects, settings)
-        else {
+        let sensitive = inputs::Sensitive::in_config(&config);
+        let mut read = forecast_read(state, config, diags).await;
+        sensitive.redact_diagnostics(diags);
+        if let Some(read) = &mut read {
+            sensitive.redact_computed_of(&self.schema().block.attributes, read);
+        }
+        read
+    }
+}
+
+/// Reads kured, the gate and the cluster, and forecasts the rollout.
+async fn forecast_read(
+    state: &ProviderState,
+    config: Value,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let objects = ForecastObjects::read(&config, diags);
+    let settings = Config::read(&config, diags);
+    let (Some((Attr::Known(kured), gate @ (Attr::Known(_) | Attr::Null))), Some(cfg)) =
+        (objects, settings)
+    else {
+        return None;
+    };
+    let gate = gate.into_known();
+    let live_kured = match &kured {
+        KuredSpec::Live { namespace, .. } => Some(namespace.clone()),
+        KuredSpec::Described(_) => None,
+    };
+    let gate_live = matches!(gate, Some(GateSpec::Live { .. }));
+    let resolved = live::resolve(&state.cluster, kured, gate, diags).await?;
+    let origins = resolved.origins;
+    let analysis = match policy::analyse_kured(&resolved.kured, &state.aliases) {
+        Ok(a) => a,
+        Err(finding) => {
+            findings::report(&[finding], origins, diags);
             return None;
-        };
-        let gate = gate.into_known();
-        let live_kured = match &kured {
-            KuredSpec::Live { namespace, .. } => Some(namespace.clone()),
-            KuredSpec::Described(_) => None,
-        };
-        let gate_live = matches!(gate, Some(GateSpec::Live { .. }));
-        let resolved = live::resolve(&state.cluster, kured, gate, diags).await?;
-        let origins = resolved.origins;
-        let analysis = match policy::analyse_kured(&resolved.kured, &state.aliases) {
-            Ok(a) => a,
+        }
+    };
+    findings::report(&analysis.warnings, origins, diags);
+    let kured_path = field_path(Field::Kured(analysis.sources.whole_field()), origins);
+    let described = describe_kured(&resolved.kured, analysis.modelled_chart, &kured_path, diags)?;
+    let settings = match forecast::read_settings(&described.container, analysis.app_version) {
+        Ok(s) => s,
+        Err(problems) => {
+            for p in problems {
+                diags.error_at(
+                    kured_path.clone(),
+                    format!("kured's --{} cannot be forecast", p.flag),
+                    p.message,
+                );
+            }
+            return None;
+        }
+    };
+
+    let objects = match &cfg.manifests {
+        Some(list) => read_manifests(list, diags)?,
+        None => read_cluster(&state.cluster, diags).await?,
+    };
+    let from_cluster = cfg.manifests.is_none();
+    let nodes = match forecast::rollout_nodes(&objects, cfg.node_names.as_deref()) {
+        Ok(nodes) => nodes,
+        Err(err) => {
+            let summary = "the forecast's nodes cannot be known";
+            match err {
+                NodesError::None if from_cluster => diags.error(summary, err.to_string()),
+                NodesError::None => {
+                    diags.error_at(AttrPath::attr(attr::MANIFESTS), summary, err.to_string())
+                }
+                _ => diags.error_at(AttrPath::attr(attr::NODE_NAMES), summary, err.to_string()),
+            }
+            return None;
+        }
+    };
+
+    let mut ineligible: BTreeMap<String, (Outcome, String)> = BTreeMap::new();
+    if let KuredOutcome::Rejected { reason } = &analysis.outcome {
+        for n in &nodes {
+            ineligible.insert(
+                n.name.to_string(),
+                (
+                    Outcome::NoKured,
+                    format!("kured exits at start-up ({reason})"),
+                ),
+            );
+        }
+    }
+    let kured_placement = match (&live_kured, from_cluster) {
+        (Some(namespace), true) => {
+            DaemonPlacement::Pods(ready_pods(&objects, namespace, &described.selector))
+        }
+        _ => described.placement.clone(),
+    };
+    for (node, why) in daemons::missing_on(&nodes, &kured_placement, "kured") {
+        ineligible.entry(node).or_insert((Outcome::NoKured, why));
+    }
+    if let Some(gate) = &resolved.gate {
+        let gate_path = match policy::analyse_gate(gate, &state.aliases) {
+            Ok(g) => g,
             Err(finding) => {
                 findings::report(&[finding], origins, diags);
                 return None;
             }
         };
-        findings::report(&analysis.warnings, origins, diags);
-        let kured_path = field_path(Field::Kured(analysis.sources.whole_field()), origins);
-        let described =
-            describe_kured(&resolved.kured, analysis.modelled_chart, &kured_path, diags)?;
-        let settings = match forecast::read_settings(&described.container, analysis.app_version) {
-            Ok(s) => s,
-            Err(problems) => {
-                for p in problems {
-                    diags.error_at(
-                        kured_path.clone(),
-                        format!("kured's --{} cannot be forecast", p.flag),
-                        p.message,
-                    );
-                }
-                return None;
-            }
-        };
-
-        let objects = match &cfg.manifests {
-            Some(list) => read_manifests(list, diags)?,
-            None => read_cluster(&state.cluster, diags).await?,
-        };
-        let from_cluster = cfg.manifests.is_none();
-        let nodes = match forecast::rollout_nodes(&objects, cfg.node_names.as_deref()) {
-            Ok(nodes) => nodes,
-            Err(err) => {
-                let summary = "the forecast's nodes cannot be known";
-                match err {
-                    NodesError::None if from_cluster => diags.error(summary, err.to_string()),
-                    NodesError::None => {
-                        diags.error_at(AttrPath::attr(attr::MANIFESTS), summary, err.to_string())
-                    }
-                    _ => diags.error_at(AttrPath::attr(attr::NODE_NAMES), summary, err.to_string()),
-                }
-                return None;
-            }
-        };
-
-        let mut ineligible: BTreeMap<String, (Outcome, String)> = BTreeMap::new();
-        if let KuredOutcome::Rejected { reason } = &analysis.outcome {
+        if let KuredOutcome::NodeFile {
+            node_path,
+            canonical,
+            ..
+        } = &analysis.outcome
+            && *canonical != gate_path.canonical
+        {
             for n in &nodes {
-                ineligible.insert(
-                    n.name.to_string(),
-                    (
-                        Outcome::NoKured,
-                        format!("kured exits at start-up ({reason})"),
+                ineligible.entry(n.name.to_string()).or_insert((
+                    Outcome::Ungated,
+                    format!(
+                        "kured watches {node_path} but the gate writes {}",
+                        gate_path.node_path
                     ),
-                );
+                ));
             }
         }
-        let kured_placement = match (&live_kured, from_cluster) {
-            (Some(namespace), true) => {
-                DaemonPlacement::Pods(ready_pods(&objects, namespace, &described.selector))
+        let placement = match &gate.source {
+            GateSource::Manifest { text, .. } if gate_live && from_cluster => {
+                let (namespace, selector) = daemonset_identity(text);
+                DaemonPlacement::Pods(ready_pods(&objects, &namespace, &selector))
             }
-            _ => described.placement.clone(),
-        };
-        for (node, why) in daemons::missing_on(&nodes, &kured_placement, "kured") {
-            ineligible.entry(node).or_insert((Outcome::NoKured, why));
-        }
-        if let Some(gate) = &resolved.gate {
-            let gate_path = match policy::analyse_gate(gate, &state.aliases) {
-                Ok(g) => g,
-                Err(finding) => {
-                    findings::report(&[finding], origins, diags);
+            GateSource::Manifest { text, .. } => match daemons::manifest_scheduling(text) {
+                Ok(s) => DaemonPlacement::Rules(s),
+                Err(e) => {
+                    diags.error_at(
+                        AttrPath::attr("gate"),
+                        "the gate DaemonSet's scheduling cannot be read",
+                        e,
+                    );
                     return None;
                 }
-            };
-            if let KuredOutcome::NodeFile {
-                node_path,
-                canonical,
-                ..
-            } = &analysis.outcome
-                && *canonical != gate_path.canonical
-            {
-                for n in &nodes {
-                    ineligible.entry(n.name.to_string()).or_insert((
-                        Outcome::Ungated,
-                        format!(
-                            "kured watches {node_path} but the gate writes {}",
-                            gate_path.node_path
-                        ),
-                    ));
-                }
-            }
-            let placement = match &gate.source {
-                GateSource::Manifest { text, .. } if gate_live && from_cluster => {
-                    let (namespace, selector) = daemonset_identity(text);
-                    DaemonPlacement::Pods(ready_pods(&objects, &namespace, &selector))
-                }
-                GateSource::Manifest { text, .. } => match daemons::manifest_scheduling(text) {
-                    Ok(s) => DaemonPlacement::Rules(s),
-                    Err(e) => {
-                        diags.error_at(
-                            AttrPath::attr("gate"),
-                            "the gate DaemonSet's scheduling cannot be read",
-                            e,
-                        );
-                        return None;
-                    }
-                },
-                GateSource::Mount(_) => DaemonPlacement::Everywhere,
-            };
-            for (node, why) in daemons::missing_on(&nodes, &placement, "gate") {
-                ineligible.entry(node).or_insert((Outcome::Ungated, why));
-            }
+            },
+            GateSource::Mount(_) => DaemonPlacement::Everywhere,
+        };
+        for (node, why) in daemons::missing_on(&nodes, &placement, "gate") {
+            ineligible.entry(node).or_insert((Outcome::Ungated, why));
         }
-
-        let trace = tracing::enabled!(tracing::Level::DEBUG);
-        let result = forecast::forecast(&Request {
-            objects: &objects,
-            nodes: &nodes,
-            settings: &settings,
-            ineligible: &ineligible,
-            exempt: &cfg.exempt,
-            node_reboot: cfg.node_reboot,
-            pod_ready: cfg.pod_ready,
-            namespace: &described.namespace,
-            trace,
-        });
-        drop(objects);
-        for line in &result.steps {
-            tracing::debug!(target: "kured_reboot_forecast", "{line}");
-        }
-        warn(&result, &settings, &kured_path, from_cluster, diags);
-        for (index, outcome) in &cfg.fail_on {
-            fail_on(&result, *index, *outcome, diags);
-        }
-        if diags.has_errors() {
-            return None;
-        }
-        Some(output(config, &result))
     }
+
+    let trace = tracing::enabled!(tracing::Level::DEBUG);
+    let result = forecast::forecast(&Request {
+        objects: &objects,
+        nodes: &nodes,
+        settings: &settings,
+        ineligible: &ineligible,
+        exempt: &cfg.exempt,
+        node_reboot: cfg.node_reboot,
+        pod_ready: cfg.pod_ready,
+        namespace: &described.namespace,
+        trace,
+    });
+    drop(objects);
+    for line in &result.steps {
+        tracing::debug!(target: "kured_reboot_forecast", "{line}");
+    }
+    warn(&result, &settings, &kured_path, from_cluster, diags);
+    for (index, outcome) in &cfg.fail_on {
+        fail_on(&result, *index, *outcome, diags);
+    }
+    if diags.has_errors() {
+        return None;
+    }
+    Some(output(config, &result))
 }
 
 /// The forecast's own arguments, decoded and checked.
@@ -481,6 +496,21 @@ fn fail_on_codes(config: &Value, diags: &mut Diagnostics) -> Option<Vec<(usize, 
     ok.then_some(out)
 }
 
+/// The values documents that decide where kured's pods run: the `values` entries as they
+/// are, or, with `set` entries (which may set `nodeSelector.role` or `tolerations[0]`),
+/// the user's values after them as one document. Rendering has already refused entries
+/// that do not apply.
+fn scheduling_values(values: &[String], sets: &[SetEntry]) -> Vec<String> {
+    if sets.is_empty() {
+        return values.to_vec();
+    }
+    let mut provenance = Default::default();
+    match chart::values::user_values(values, sets, &mut provenance) {
+        Ok(user) => vec![serde_json::Value::Object(user).to_string()],
+        Err(_) => values.to_vec(),
+    }
+}
+
 /// kured's container, where its DaemonSet runs, and how to find its pods.
 struct DescribedKured {
     container: kured_core::k8s::container::Container,
@@ -508,11 +538,13 @@ fn describe_kured(
         KuredSource::Chart {
             chart_version,
             values,
+            sets,
             image_tag,
         } => {
             let rendered = chart::render_kured(&ChartRequest {
                 chart_version: chart_version.clone(),
                 values: values.clone(),
+                sets: sets.clone(),
                 image_tag: image_tag.clone(),
                 release_name: "kured".to_string(),
                 namespace: "kube-system".to_string(),
@@ -525,13 +557,14 @@ fn describe_kured(
                 }
             };
             let version = modelled_chart.unwrap_or(rendered.modelled_as);
-            let placement = match daemons::chart_scheduling(version, values) {
-                Ok(s) => DaemonPlacement::Rules(s),
-                Err(e) => {
-                    fail(diags, e);
-                    return None;
-                }
-            };
+            let placement =
+                match daemons::chart_scheduling(version, &scheduling_values(values, sets)) {
+                    Ok(s) => DaemonPlacement::Rules(s),
+                    Err(e) => {
+                        fail(diags, e);
+                        return None;
+                    }
+                };
             (
                 rendered.template,
                 placement,

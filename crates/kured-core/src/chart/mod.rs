@@ -14,8 +14,8 @@ pub mod keys;
 pub mod provenance;
 pub mod recommended;
 pub mod releases;
-pub mod set;
 pub mod render;
+pub mod set;
 pub mod strict;
 pub mod values;
 

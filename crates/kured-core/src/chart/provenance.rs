@@ -170,8 +170,14 @@ mod tests {
             "configuration:\n  drainTimeout: 30m\n  period: 1h\n",
             "configuration:\n  period: 2h\n",
         ]);
-        assert_eq!(values.last_writer("configuration.drainTimeout"), Some(ValuesEntry::Values(2)));
-        assert_eq!(values.last_writer("configuration.period"), Some(ValuesEntry::Values(3)));
+        assert_eq!(
+            values.last_writer("configuration.drainTimeout"),
+            Some(ValuesEntry::Values(2))
+        );
+        assert_eq!(
+            values.last_writer("configuration.period"),
+            Some(ValuesEntry::Values(3))
+        );
         assert_eq!(values.last_writer("configuration.rebootDays"), None);
         assert_eq!(
             values.entry_for_flag("drain-timeout", FlagSource::Flag, CHART),
@@ -186,7 +192,10 @@ mod tests {
             "configuration: null\n",
             "---\nextraArgs:\n  drain-timeout: 5m\n",
         ]);
-        assert_eq!(values.last_writer("configuration.drainTimeout"), Some(ValuesEntry::Values(1)));
+        assert_eq!(
+            values.last_writer("configuration.drainTimeout"),
+            Some(ValuesEntry::Values(1))
+        );
         assert_eq!(
             values.entry_for_flag("drain-timeout", FlagSource::Flag, CHART),
             Some(ValuesEntry::Values(2))

@@ -11,10 +11,10 @@ use crate::base::node_path as gopath;
 use crate::base::version::{Version, VersionError};
 use crate::base::yaml::parse_documents;
 use crate::chart::provenance::ValuesProvenance;
-use crate::chart::set::SetEntry;
 use crate::chart::releases::{
     self, NEWEST_SUPPORTED, OLDEST_SUPPORTED, Resolved, SentinelBand, since,
 };
+use crate::chart::set::SetEntry;
 use crate::chart::values::{ValuesError, describe, merge_values};
 use crate::k8s::container::{Container, EnvVar, PodTemplate, Volume, VolumeMount, VolumeSource};
 

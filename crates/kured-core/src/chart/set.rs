@@ -684,6 +684,5 @@ fn go_parse_int(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
-
 #[cfg(test)]
 mod tests;

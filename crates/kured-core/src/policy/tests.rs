@@ -550,7 +550,10 @@ fn set_entries_give_the_answers_of_the_same_values_document() {
     for version in ["4.0.0", "5.3.2", "5.4.0", "5.11.0"] {
         let from_values = evaluate(
             &policy(None, &[]),
-            &chart(version, "configuration:\n  rebootSentinel: /sentinel/gated-reboot-required\n  drainTimeout: 0\n"),
+            &chart(
+                version,
+                "configuration:\n  rebootSentinel: /sentinel/gated-reboot-required\n  drainTimeout: 0\n",
+            ),
             &incident_gate(),
         );
         let from_sets = evaluate(
@@ -559,7 +562,10 @@ fn set_entries_give_the_answers_of_the_same_values_document() {
                 version,
                 &[],
                 &[
-                    ("configuration.rebootSentinel", "/sentinel/gated-reboot-required"),
+                    (
+                        "configuration.rebootSentinel",
+                        "/sentinel/gated-reboot-required",
+                    ),
                     ("configuration.drainTimeout", "0"),
                 ],
             ),
@@ -571,7 +577,11 @@ fn set_entries_give_the_answers_of_the_same_values_document() {
                 .map(|f| (f.kind, f.summary.clone(), f.detail.clone()))
                 .collect()
         };
-        assert_eq!(outline(&from_sets), outline(&from_values), "chart {version}");
+        assert_eq!(
+            outline(&from_sets),
+            outline(&from_values),
+            "chart {version}"
+        );
         assert!(!from_sets.findings.is_empty(), "chart {version}");
         assert_eq!(from_sets.drain_timeout, from_values.drain_timeout);
         assert_eq!(from_sets.recommended_values, from_values.recommended_values);
@@ -597,7 +607,11 @@ fn a_set_entry_after_the_documents_wins_and_is_at_fault() {
     use crate::chart::set::{SetAttribute, SetPart};
     let report = evaluate(
         &policy(None, &[]),
-        &with_sets("5.11.0", &[FIXED], &[("configuration.rebootSentinel", "/sentinel/x")]),
+        &with_sets(
+            "5.11.0",
+            &[FIXED],
+            &[("configuration.rebootSentinel", "/sentinel/x")],
+        ),
         &incident_gate(),
     );
     let errs = errors(&report);
@@ -616,7 +630,11 @@ fn a_set_entry_after_the_documents_wins_and_is_at_fault() {
 fn a_set_entry_helm_refuses_is_an_error_on_its_name() {
     use crate::chart::set::{SetAttribute, SetPart};
     let err = analyse_kured(
-        &with_sets("5.11.0", &["configuration: x\n"], &[("configuration.period", "1h")]),
+        &with_sets(
+            "5.11.0",
+            &["configuration: x\n"],
+            &[("configuration.period", "1h")],
+        ),
         &HostPathAliases::default(),
     )
     .unwrap_err();

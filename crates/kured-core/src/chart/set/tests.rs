@@ -16,7 +16,12 @@ fn entry(attribute: SetAttribute, index: usize, name: &str, value: SetValue) -> 
 }
 
 fn set(name: &str, value: &str) -> SetEntry {
-    entry(SetAttribute::Set, 0, name, SetValue::Text(value.to_string()))
+    entry(
+        SetAttribute::Set,
+        0,
+        name,
+        SetValue::Text(value.to_string()),
+    )
 }
 
 fn typed(name: &str, value: &str, kind: SetType) -> SetEntry {
@@ -191,15 +196,20 @@ fn entries_apply_set_then_set_list_then_set_sensitive_whatever_their_order() {
             "k",
             SetValue::Text("sensitive".into()),
         ),
-        entry(SetAttribute::SetList, 0, "k", SetValue::List(vec!["l".into()])),
+        entry(
+            SetAttribute::SetList,
+            0,
+            "k",
+            SetValue::List(vec!["l".into()]),
+        ),
         entry(SetAttribute::Set, 1, "k", SetValue::Text("second".into())),
         entry(SetAttribute::Set, 0, "k", SetValue::Text("first".into())),
     ];
-    let order: Vec<String> = in_helm_order(&entries)
-        .iter()
-        .map(|e| e.label())
-        .collect();
-    assert_eq!(order, ["set[0]", "set[1]", "set_list[0]", "set_sensitive[0]"]);
+    let order: Vec<String> = in_helm_order(&entries).iter().map(|e| e.label()).collect();
+    assert_eq!(
+        order,
+        ["set[0]", "set[1]", "set_list[0]", "set_sensitive[0]"]
+    );
     assert_eq!(
         applied(json!({}), &entries).unwrap(),
         json!({"k": "sensitive"})
@@ -249,12 +259,7 @@ fn malformed_names_are_refused_on_the_name() {
     let cases = [
         ("a[x]", SetProblem::BadIndex { text: "x".into() }),
         ("a[]", SetProblem::BadIndex { text: "".into() }),
-        (
-            "a[0",
-            SetProblem::BadIndex {
-                text: "0=v".into(),
-            },
-        ),
+        ("a[0", SetProblem::BadIndex { text: "0=v".into() }),
         ("a[-1]", SetProblem::NegativeIndex { index: -1 }),
         ("a[70000]", SetProblem::IndexTooLarge { index: 70_000 }),
         ("a[0]b", SetProblem::AfterIndex { text: "b".into() }),
@@ -299,7 +304,11 @@ fn names_that_clash_with_the_values_before_them_are_refused() {
     );
     // A key nulled by an earlier document is not a map either.
     assert_eq!(
-        refused(json!({"configuration": null}), set("configuration.period", "1h")).1,
+        refused(
+            json!({"configuration": null}),
+            set("configuration.period", "1h")
+        )
+        .1,
         SetProblem::NotAMap {
             key: "configuration".into(),
             found: "null".into()
@@ -336,7 +345,10 @@ fn errors_name_the_entry_and_never_show_a_sensitive_value() {
     let text = err.to_string();
     assert_eq!(err.path(), "set_sensitive[3].value");
     assert!(text.starts_with("set_sensitive[3].value: "), "{text}");
-    assert!(!text.contains("tail") && !text.contains("hunter2"), "{text}");
+    assert!(
+        !text.contains("tail") && !text.contains("hunter2"),
+        "{text}"
+    );
     assert!(!format!("{sensitive:?}").contains("hunter2"));
 
     sensitive.kind = SetType::Literal;
