@@ -3,6 +3,7 @@
 //! configuration (which arguments go together) live here; everything about kured itself is
 //! in [`kured_core::policy`].
 
+use kured_core::base::node_path::clean;
 use kured_core::chart::NEWEST_SUPPORTED;
 use kured_core::chart::releases::supported_range;
 use kured_core::chart::set::{SetAttribute, SetEntry, SetType, SetValue};
@@ -385,18 +386,31 @@ pub struct Sensitive(Vec<String>);
 const REDACTED: &str = "(sensitive value)";
 
 impl Sensitive {
-    /// The known, non-empty values of `kured.set_sensitive`, longest first, so that a
-    /// value containing another is replaced whole.
+    /// The known, non-empty values of `kured.set_sensitive`, with the forms the chart
+    /// derives from a path (cleaned, and its last element, which `base` turns into the
+    /// container path `/sentinel/<name>`), longest first, so that a value containing
+    /// another is replaced whole. A derived element shorter than four characters would
+    /// blank out ordinary words and is left alone; so is the directory, a node directory
+    /// such as `/var/run` that the gate's own chain shows too.
     pub fn of(kured: &Attr<KuredModel>) -> Self {
-        let mut values: Vec<String> = kured
+        let mut values: Vec<String> = Vec::new();
+        let known = kured
             .known()
             .and_then(|k| k.set_sensitive.known())
             .into_iter()
             .flatten()
             .filter_map(|entry| entry.value.known())
-            .filter(|value| !value.is_empty())
-            .cloned()
-            .collect();
+            .filter(|value| !value.is_empty());
+        for value in known {
+            values.push(value.clone());
+            let cleaned = clean(value);
+            let last = cleaned.rsplit('/').next().unwrap_or_default().to_string();
+            for derived in [cleaned, last] {
+                if derived.chars().count() >= 4 {
+                    values.push(derived);
+                }
+            }
+        }
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         values.dedup();
         Sensitive(values)
