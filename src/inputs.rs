@@ -35,7 +35,7 @@ tfplugin::model! {
         pub values: Attr<Vec<String>> => Spec::optional("The chart's values documents (YAML or JSON), exactly as the stack passes them to its `helm_release`; later entries win, as in Helm."),
         pub set: Attr<Vec<SetModel>> => Spec::optional("The release's `set` entries, shaped like `helm_release`'s (`set = helm_release.kured.set` passes them unchanged, from helm provider 2.x or 3.x), applied after `values` with Helm's `--set` rules: `.` between keys, `\\.` for a dot inside a key, `name[0]` for a list element, `{a,b}` for a list, `\\,` for a comma in the value."),
         pub set_list: Attr<Vec<SetListModel>> => Spec::optional("The release's `set_list` entries, like `helm_release`'s: each list is joined into Helm's `{a,b}` and applied after `set`."),
-        pub set_sensitive: Attr<Vec<SetSensitiveModel>> => Spec::optional("The release's `set_sensitive` entries, like `helm_release`'s, applied last. Their values are never shown: diagnostics name an entry by its index and `name`, and computed attributes show `(sensitive value)` wherever a value would appear."),
+        pub set_sensitive: Attr<Vec<SetSensitiveModel>> => Spec::optional("The release's `set_sensitive` entries, like `helm_release`'s, applied last. The provider never shows their values: diagnostics name an entry by its index and `name`, and computed attributes and diagnostics show `(sensitive value)` wherever a value (or the file name the chart derives from it) would appear."),
         pub image_tag: Attr<String> => Spec::optional("The kured image tag that runs, when it differs from the chart's appVersion and `image.tag`; decides kured's behaviour (e.g. `1.21.0`)."),
         pub daemonset_manifest: Attr<String> => Spec::optional("A kured DaemonSet manifest (YAML or JSON) for kured installed without the chart. kured's version is read from the container image tag."),
         pub namespace: Attr<String> => Spec::optional("Live mode: the namespace of kured's DaemonSet in the cluster (set with `name`). The provider reads it with the provider's kubeconfig settings."),
@@ -68,7 +68,7 @@ tfplugin::model! {
     /// One `set_sensitive` entry of `helm_release`.
     pub struct SetSensitiveModel {
         pub name: Attr<String> => Spec::required("The values key as a dotted path."),
-        pub value: Attr<String> => Spec::required("The value, which Terraform and the provider never show.").sensitive(),
+        pub value: Attr<String> => Spec::required("The value. Terraform hides it in plans and the provider in diagnostics and computed attributes; Terraform keeps it in state, as it keeps `helm_release`'s.").sensitive(),
         pub r#type: Attr<String> => Spec::optional(SET_TYPE_DESCRIPTION),
     }
 }
