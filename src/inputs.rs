@@ -468,10 +468,11 @@ impl Sensitive {
             return;
         };
         for attribute in attributes {
-            if attribute.computed && !attribute.optional {
-                if let Some(value) = map.get_mut(&attribute.name) {
-                    self.redact_value(value);
-                }
+            if attribute.computed
+                && !attribute.optional
+                && let Some(value) = map.get_mut(&attribute.name)
+            {
+                self.redact_value(value);
             }
         }
     }

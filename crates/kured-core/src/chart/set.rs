@@ -209,6 +209,9 @@ pub struct SetError {
     pub index: usize,
     pub part: SetPart,
     pub problem: SetProblem,
+    /// Whether the text Helm stopped at reaches into a `set_sensitive` value (a name
+    /// ending in a backslash escapes the `=`), so that no part of it may be shown.
+    conceal: bool,
 }
 
 impl SetError {
@@ -217,9 +220,10 @@ impl SetError {
         format!("{}[{}].{}", self.attribute, self.index, self.part.name())
     }
 
-    /// Whether text taken from the value may be shown.
+    /// Whether text taken from the line may be shown.
     fn reveal(&self) -> bool {
-        !(self.attribute == SetAttribute::SetSensitive && self.part == SetPart::Value)
+        !(self.conceal
+            || self.attribute == SetAttribute::SetSensitive && self.part == SetPart::Value)
     }
 }
 
@@ -337,6 +341,7 @@ pub fn apply(values: &mut Map<String, Json>, entry: &SetEntry) -> Result<(), Set
             SetPart::Value
         },
         problem: fault.problem,
+        conceal: entry.attribute == SetAttribute::SetSensitive && fault.end > value_start,
     })
 }
 
@@ -362,6 +367,7 @@ fn apply_literal(values: &mut Map<String, Json>, entry: &SetEntry) -> Result<(),
         index: entry.index,
         part: SetPart::Value,
         problem: SetProblem::Literal { reason: e.message },
+        conceal: entry.attribute == SetAttribute::SetSensitive,
     })?;
     let value = match parsed.into_iter().next() {
         Some(Json::Object(mut map)) => map.remove(&entry.name).unwrap_or(Json::Null),
@@ -372,9 +378,11 @@ fn apply_literal(values: &mut Map<String, Json>, entry: &SetEntry) -> Result<(),
     Ok(())
 }
 
-/// Where Helm's parser stopped, in characters from the start of the line.
+/// Where Helm's parser stopped, in characters from the start of the line: the start of
+/// the text at fault, and how far the parser had read.
 struct Fault {
     at: usize,
+    end: usize,
     problem: SetProblem,
 }
 
@@ -433,8 +441,12 @@ impl Parser<'_> {
         (text, None)
     }
 
-    fn fault(at: usize, problem: SetProblem) -> Fault {
-        Fault { at, problem }
+    fn fault(&self, at: usize, problem: SetProblem) -> Fault {
+        Fault {
+            at,
+            end: self.pos,
+            problem,
+        }
     }
 
     /// One key and what follows it, into `data`.
@@ -443,7 +455,7 @@ impl Parser<'_> {
         let (key, stop) = self.until(&['=', '[', ',', '.']);
         match stop {
             None if key.is_empty() => Ok(Flow::End),
-            None => Err(Self::fault(start, SetProblem::NoValue { key })),
+            None => Err(self.fault(start, SetProblem::NoValue { key })),
             Some('[') => {
                 let bracket = self.pos - 1;
                 let index = self.index(bracket)?;
@@ -451,7 +463,7 @@ impl Parser<'_> {
                     None => Vec::new(),
                     Some(Json::Array(list)) => list.clone(),
                     Some(other) => {
-                        return Err(Self::fault(
+                        return Err(self.fault(
                             start,
                             SetProblem::NotAList {
                                 key,
@@ -479,17 +491,17 @@ impl Parser<'_> {
                     Ok(Flow::More)
                 }
             },
-            Some(',') => Err(Self::fault(start, SetProblem::EndsAtComma { key })),
+            Some(',') => Err(self.fault(start, SetProblem::EndsAtComma { key })),
             Some(_) => {
                 // A dot: the key is a map and the name goes on below it.
                 if depth + 1 > MAX_NESTING {
-                    return Err(Self::fault(start, SetProblem::TooDeep));
+                    return Err(self.fault(start, SetProblem::TooDeep));
                 }
                 let mut inner = match data.get(&key) {
                     None => Map::new(),
                     Some(Json::Object(map)) => map.clone(),
                     Some(other) => {
-                        return Err(Self::fault(
+                        return Err(self.fault(
                             start,
                             SetProblem::NotAMap {
                                 key,
@@ -501,7 +513,7 @@ impl Parser<'_> {
                 let flow = self.key(&mut inner, depth + 1)?;
                 if inner.is_empty() {
                     return match flow {
-                        Flow::More => Err(Self::fault(start, SetProblem::EmptyKey { key })),
+                        Flow::More => Err(self.fault(start, SetProblem::EmptyKey { key })),
                         Flow::End => Ok(Flow::End),
                     };
                 }
@@ -516,7 +528,7 @@ impl Parser<'_> {
         let (text, stop) = self.until(&[']']);
         match (stop, go_parse_int(&text)) {
             (Some(_), Some(index)) => Ok(index),
-            _ => Err(Self::fault(bracket, SetProblem::BadIndex { text })),
+            _ => Err(self.fault(bracket, SetProblem::BadIndex { text })),
         }
     }
 
@@ -529,12 +541,12 @@ impl Parser<'_> {
         bracket: usize,
     ) -> Result<(Vec<Json>, Flow), Fault> {
         if index < 0 {
-            return Err(Self::fault(bracket, SetProblem::NegativeIndex { index }));
+            return Err(self.fault(bracket, SetProblem::NegativeIndex { index }));
         }
         let start = self.pos;
         let (text, stop) = self.until(&['[', '.', '=']);
         if !text.is_empty() {
-            return Err(Self::fault(start, SetProblem::AfterIndex { text }));
+            return Err(self.fault(start, SetProblem::AfterIndex { text }));
         }
         match stop {
             None => Ok((list, Flow::End)),
@@ -557,7 +569,7 @@ impl Parser<'_> {
                     None | Some(Json::Null) => Vec::new(),
                     Some(Json::Array(inner)) => inner.clone(),
                     Some(other) => {
-                        return Err(Self::fault(
+                        return Err(self.fault(
                             bracket,
                             SetProblem::NotAList {
                                 key: format!("[{index}]"),
@@ -607,7 +619,7 @@ impl Parser<'_> {
         loop {
             let (text, stop) = self.until(&[',', '}']);
             match stop {
-                None => return Err(Self::fault(open, SetProblem::UnclosedList)),
+                None => return Err(self.fault(open, SetProblem::UnclosedList)),
                 Some('}') => {
                     if self.line.get(self.pos) == Some(&',') {
                         self.pos += 1;
@@ -655,11 +667,16 @@ fn set(data: &mut Map<String, Json>, key: String, value: Json) {
 
 /// Helm's `setIndex`: grows the list with nulls up to `index`.
 fn set_index(list: &mut Vec<Json>, index: i64, value: Json, bracket: usize) -> Result<(), Fault> {
+    let fault = |problem| Fault {
+        at: bracket,
+        end: bracket,
+        problem,
+    };
     if index < 0 {
-        return Err(Parser::fault(bracket, SetProblem::NegativeIndex { index }));
+        return Err(fault(SetProblem::NegativeIndex { index }));
     }
     if index > MAX_INDEX {
-        return Err(Parser::fault(bracket, SetProblem::IndexTooLarge { index }));
+        return Err(fault(SetProblem::IndexTooLarge { index }));
     }
     let at = slot(index);
     if list.len() <= at {

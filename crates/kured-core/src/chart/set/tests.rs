@@ -356,6 +356,18 @@ fn errors_name_the_entry_and_never_show_a_sensitive_value() {
     let text = applied(json!({}), &[sensitive]).unwrap_err().to_string();
     assert!(!text.contains("hunter2"), "{text}");
 
+    // A name ending in a backslash escapes the `=`, so the key Helm reads runs on into
+    // the value: nothing of it shows either.
+    let escaped = entry(
+        SetAttribute::SetSensitive,
+        0,
+        r"a[0\",
+        SetValue::Text("hunter2".into()),
+    );
+    let err = applied(json!({}), &[escaped]).unwrap_err();
+    assert_eq!(err.part, SetPart::Name);
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+
     // A plain `set` shows what Helm stopped at.
     let text = applied(json!({}), &[set("a", "x,tail")])
         .unwrap_err()
