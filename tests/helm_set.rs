@@ -447,3 +447,39 @@ fn a_wrong_type_and_set_without_a_chart_are_refused_on_their_attribute() {
         .assert_failure("set_list without a chart")
         .assert_contains("kured.set_list goes with chart_version");
 }
+
+#[test]
+fn the_forecast_reads_set_entries_as_it_reads_values() {
+    use support::forecast::{OUTPUTS, fixed, outcomes};
+    use support::kured::stack_with_files;
+    let block = |kured: &str| {
+        format!(
+            "data \"kured_reboot_forecast\" \"f\" {{\n  kured = {{\n    chart_version = \"5.11.0\"\n{kured}\n  }}\n  manifests = [file(\"cluster.json\")]\n  exempt_budgets = {{ \"db/pg-primary\" = \"switches over\" }}\n}}\n{OUTPUTS}"
+        )
+    };
+    let by_values = block(
+        r#"    values = [yamlencode({ configuration = { drainTimeout = "30m" }, nodeSelector = { "kubernetes.io/hostname" = "node-2" } })]"#,
+    );
+    let by_set = block(
+        r#"    set = [
+      { name = "configuration.drainTimeout", value = "30m" },
+      { name = "nodeSelector.kubernetes\\.io/hostname", value = "node-2" },
+    ]"#,
+    );
+    let cluster = fixed().to_json();
+    let run = |body: &str| {
+        let dir = stack_with_files(body, &[("cluster.json", &cluster)]);
+        dir.apply().assert_success("a forecast");
+        dir.output_json()
+    };
+    let (from_values, from_set) = (run(&by_values), run(&by_set));
+    assert_eq!(outcomes(&from_set), outcomes(&from_values));
+    assert_eq!(from_set["nodes"], from_values["nodes"]);
+    // The selector took: kured runs on node-2 alone, so the others are not rebooted.
+    let rebooting: Vec<String> = outcomes(&from_set)
+        .into_iter()
+        .filter(|(_, outcome)| outcome == "reboots")
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(rebooting, ["node-2"], "{:#}", from_set["nodes"]);
+}
