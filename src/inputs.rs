@@ -625,3 +625,82 @@ pub struct Origins {
     pub kured_live: bool,
     pub gate_live: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kured_with_secret(secret: &str) -> Attr<KuredModel> {
+        Attr::Known(KuredModel {
+            set_sensitive: Attr::Known(vec![SetSensitiveModel {
+                name: Attr::Known("configuration.rebootSentinel".into()),
+                value: Attr::Known(secret.into()),
+                r#type: Attr::Null,
+            }]),
+            ..KuredModel::default()
+        })
+    }
+
+    #[test]
+    fn a_sensitive_value_and_the_file_name_the_chart_derives_are_redacted() {
+        let sensitive = Sensitive::of(&kured_with_secret("/var/run//s3cr3t-gated"));
+        let mut diags = Diagnostics::new();
+        diags.error(
+            "kured watches /var/run/s3cr3t-gated",
+            "arg --reboot-sentinel=/sentinel/s3cr3t-gated; written /var/run//s3cr3t-gated",
+        );
+        sensitive.redact_diagnostics(&mut diags);
+        let shown: Vec<String> = diags
+            .iter()
+            .map(|d| format!("{} {}", d.summary, d.detail))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "kured watches (sensitive value) arg --reboot-sentinel=/sentinel/(sensitive value); written (sensitive value)"
+            ]
+        );
+        // Only what the provider computes is redacted, never what the configuration says.
+        let mut object = Value::Object(
+            [
+                (
+                    "kured_sentinel_host_path",
+                    Value::string("/var/run/s3cr3t-gated"),
+                ),
+                ("sentinel_host_path", Value::string("/var/run/s3cr3t-gated")),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        );
+        tfplugin::model! {
+            struct Probe {
+                sentinel_host_path: Attr<String> => Spec::optional("configured"),
+                kured_sentinel_host_path: Attr<String> => Spec::computed("computed"),
+            }
+        }
+        sensitive.redact_computed::<Probe>(&mut object);
+        assert_eq!(
+            object.get("kured_sentinel_host_path"),
+            Some(&Value::string("(sensitive value)"))
+        );
+        assert_eq!(
+            object.get("sentinel_host_path"),
+            Some(&Value::string("/var/run/s3cr3t-gated"))
+        );
+    }
+
+    #[test]
+    fn short_derived_names_are_not_redacted() {
+        // "/x/ab": the last element "ab" would blank ordinary words.
+        let sensitive = Sensitive::of(&kured_with_secret("/x/ab"));
+        let mut diags = Diagnostics::new();
+        diags.error("about ab", "/x/ab");
+        sensitive.redact_diagnostics(&mut diags);
+        let d = diags
+            .iter()
+            .next()
+            .map(|d| (d.summary.clone(), d.detail.clone()));
+        assert_eq!(d, Some(("about ab".into(), "(sensitive value)".into())));
+    }
+}

@@ -420,6 +420,43 @@ mod tests {
     }
 
     #[test]
+    fn set_entries_apply_after_every_document_and_before_the_defaults() {
+        use crate::chart::set::{SetAttribute, SetEntry, SetType, SetValue};
+        let set = |index, name: &str, value: &str| SetEntry {
+            attribute: SetAttribute::Set,
+            index,
+            name: name.to_string(),
+            value: SetValue::Text(value.to_string()),
+            kind: SetType::Auto,
+        };
+        let entries = vec!["configuration: {period: 1h, drainTimeout: 5m}".to_string()];
+        let sets = [
+            set(0, "configuration.period", "2h"),
+            // A typed null removes the chart's default, as a null in a document does.
+            set(1, "configuration.rebootSentinel", "null"),
+            set(2, "configuration.drainTimeout", "null"),
+        ];
+        let got = merge_values(V5_11, &entries, &sets).unwrap();
+        assert_eq!(
+            got.values.pointer("/configuration/period"),
+            Some(&json!("2h"))
+        );
+        assert_eq!(got.values.pointer("/configuration/rebootSentinel"), None);
+        assert_eq!(got.values.pointer("/configuration/drainTimeout"), None);
+        assert_eq!(
+            got.values.pointer("/configuration/logFormat"),
+            Some(&json!("text"))
+        );
+        assert_eq!(
+            got.provenance.last_writer("configuration.period"),
+            Some(ValuesEntry::Set(SetAttribute::Set, 0))
+        );
+        // An entry Helm refuses is an error of the merge.
+        let refused = merge_values(V5_11, &entries, &[set(0, "configuration[0]", "x")]);
+        assert!(matches!(refused, Err(ValuesError::Set(_))), "{refused:?}");
+    }
+
+    #[test]
     fn type_clashes_keep_the_user_value_with_a_warning() {
         let entries = vec!["image: latest".to_string()];
         let got = merge_values(V5_11, &entries, &[]).unwrap();
