@@ -216,7 +216,7 @@ impl Resource<ProviderState> for GatedRebootPolicy {
         diags: &mut Diagnostics,
     ) -> Option<Planned> {
         let sensitive = inputs::Sensitive::in_config(req.config);
-        let mut planned = plan_policy(state, req, diags).await;
+        let mut planned = self.plan_checked(state, req, diags).await;
         sensitive.redact_diagnostics(diags);
         if let Some(planned) = &mut planned {
             sensitive.redact_computed::<GatedRebootPolicyModel>(&mut planned.planned_state);
@@ -231,78 +231,81 @@ impl Resource<ProviderState> for GatedRebootPolicy {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let sensitive = inputs::Sensitive::in_config(req.config);
-        let mut applied = apply_policy(state, req, diags).await;
+        let mut applied = self.apply_checked(state, req, diags).await;
         sensitive.scrub::<GatedRebootPolicyModel>(&mut applied, diags);
         applied
     }
 }
 
-/// Plans the policy: every check, on the configuration as Terraform knows it.
-async fn plan_policy(
-    state: &ProviderState,
-    req: PlanRequest<'_>,
-    diags: &mut Diagnostics,
-) -> Option<Planned> {
-    let mut planned: GatedRebootPolicyModel = decode_object(req.config, diags)?;
-    let outcome = evaluate(&planned, state, diags).await?;
-    planned.upstream_sentinel_host_path = planned.upstream();
-    planned.mark_computed_nulls_unknown();
-    planned.id = match prior_id(req.prior_state, diags) {
-        Attr::Known(id) => Attr::Known(id),
-        _ => Attr::Unknown,
-    };
-    if let Outcome::Checked(evaluated) = outcome {
-        findings::report(&evaluated.report.findings, evaluated.origins, diags);
+/// Plan and apply before `set_sensitive` values are redacted from what they answer.
+impl GatedRebootPolicy {
+    async fn plan_checked(
+        &self,
+        state: &ProviderState,
+        req: PlanRequest<'_>,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned> {
+        let mut planned: GatedRebootPolicyModel = decode_object(req.config, diags)?;
+        let outcome = evaluate(&planned, state, diags).await?;
+        planned.upstream_sentinel_host_path = planned.upstream();
+        planned.mark_computed_nulls_unknown();
+        planned.id = match prior_id(req.prior_state, diags) {
+            Attr::Known(id) => Attr::Known(id),
+            _ => Attr::Unknown,
+        };
+        if let Outcome::Checked(evaluated) = outcome {
+            findings::report(&evaluated.report.findings, evaluated.origins, diags);
+            if evaluated.report.has_errors() {
+                return None;
+            }
+            planned.set_results(&evaluated);
+        }
+        let mut state = req.proposed_new_state.clone();
+        planned.write_computed(&mut state);
+        Some(Planned::state(state))
+    }
+
+    async fn apply_checked(
+        &self,
+        state: &ProviderState,
+        req: ApplyRequest<'_>,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let mut applied: GatedRebootPolicyModel = decode_object(req.config, diags)?;
+        let warned_at_plan = req
+            .planned_state
+            .get(GatedRebootPolicyModel::warnings)
+            .is_some_and(|w| !w.is_unknown());
+        let evaluated = match evaluate(&applied, state, diags).await? {
+            Outcome::Checked(evaluated) => evaluated,
+            Outcome::Unknown => {
+                diags.error(
+                    "configuration still unknown at apply",
+                    "Terraform applies only known configuration; this should not happen.",
+                );
+                return None;
+            }
+        };
+        // Findings are shown once: at plan, or here when the plan could not check yet.
+        let findings: Vec<_> = evaluated
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.severity() == policy::Severity::Error || !warned_at_plan)
+            .cloned()
+            .collect();
+        findings::report(&findings, evaluated.origins, diags);
         if evaluated.report.has_errors() {
             return None;
         }
-        planned.set_results(&evaluated);
+        applied.set_results(&evaluated);
+        applied.upstream_sentinel_host_path = applied.upstream();
+        applied.id = match prior_id(req.prior_state, diags) {
+            Attr::Known(id) => Attr::Known(id),
+            _ => Attr::Known(new_id()),
+        };
+        let mut state = req.planned_state.clone();
+        applied.write_computed(&mut state);
+        Some(state)
     }
-    let mut state = req.proposed_new_state.clone();
-    planned.write_computed(&mut state);
-    Some(Planned::state(state))
-}
-
-/// Applies the policy: the checks again, now that everything is known.
-async fn apply_policy(
-    state: &ProviderState,
-    req: ApplyRequest<'_>,
-    diags: &mut Diagnostics,
-) -> Option<Value> {
-    let mut applied: GatedRebootPolicyModel = decode_object(req.config, diags)?;
-    let warned_at_plan = req
-        .planned_state
-        .get(GatedRebootPolicyModel::warnings)
-        .is_some_and(|w| !w.is_unknown());
-    let evaluated = match evaluate(&applied, state, diags).await? {
-        Outcome::Checked(evaluated) => evaluated,
-        Outcome::Unknown => {
-            diags.error(
-                "configuration still unknown at apply",
-                "Terraform applies only known configuration; this should not happen.",
-            );
-            return None;
-        }
-    };
-    // Findings are shown once: at plan, or here when the plan could not check yet.
-    let findings: Vec<_> = evaluated
-        .report
-        .findings
-        .iter()
-        .filter(|f| f.severity() == policy::Severity::Error || !warned_at_plan)
-        .cloned()
-        .collect();
-    findings::report(&findings, evaluated.origins, diags);
-    if evaluated.report.has_errors() {
-        return None;
-    }
-    applied.set_results(&evaluated);
-    applied.upstream_sentinel_host_path = applied.upstream();
-    applied.id = match prior_id(req.prior_state, diags) {
-        Attr::Known(id) => Attr::Known(id),
-        _ => Attr::Known(new_id()),
-    };
-    let mut state = req.planned_state.clone();
-    applied.write_computed(&mut state);
-    Some(state)
 }

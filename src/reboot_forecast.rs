@@ -139,7 +139,7 @@ impl DataSource<ProviderState> for RebootForecast {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let sensitive = inputs::Sensitive::in_config(&config);
-        let mut read = forecast_read(state, config, diags).await;
+        let mut read = self.read_checked(state, config, diags).await;
         sensitive.redact_diagnostics(diags);
         if let Some(read) = &mut read {
             sensitive.redact_computed_of(&self.schema().block.attributes, read);
@@ -148,164 +148,168 @@ impl DataSource<ProviderState> for RebootForecast {
     }
 }
 
-/// Reads kured, the gate and the cluster, and forecasts the rollout.
-async fn forecast_read(
-    state: &ProviderState,
-    config: Value,
-    diags: &mut Diagnostics,
-) -> Option<Value> {
-    let objects = ForecastObjects::read(&config, diags);
-    let settings = Config::read(&config, diags);
-    let (Some((Attr::Known(kured), gate @ (Attr::Known(_) | Attr::Null))), Some(cfg)) =
-        (objects, settings)
-    else {
-        return None;
-    };
-    let gate = gate.into_known();
-    let live_kured = match &kured {
-        KuredSpec::Live { namespace, .. } => Some(namespace.clone()),
-        KuredSpec::Described(_) => None,
-    };
-    let gate_live = matches!(gate, Some(GateSpec::Live { .. }));
-    let resolved = live::resolve(&state.cluster, kured, gate, diags).await?;
-    let origins = resolved.origins;
-    let analysis = match policy::analyse_kured(&resolved.kured, &state.aliases) {
-        Ok(a) => a,
-        Err(finding) => {
-            findings::report(&[finding], origins, diags);
+/// Read before `set_sensitive` values are redacted from what it answers.
+impl RebootForecast {
+    async fn read_checked(
+        &self,
+        state: &ProviderState,
+        config: Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let objects = ForecastObjects::read(&config, diags);
+        let settings = Config::read(&config, diags);
+        let (Some((Attr::Known(kured), gate @ (Attr::Known(_) | Attr::Null))), Some(cfg)) =
+            (objects, settings)
+        else {
             return None;
-        }
-    };
-    findings::report(&analysis.warnings, origins, diags);
-    let kured_path = field_path(Field::Kured(analysis.sources.whole_field()), origins);
-    let described = describe_kured(&resolved.kured, analysis.modelled_chart, &kured_path, diags)?;
-    let settings = match forecast::read_settings(&described.container, analysis.app_version) {
-        Ok(s) => s,
-        Err(problems) => {
-            for p in problems {
-                diags.error_at(
-                    kured_path.clone(),
-                    format!("kured's --{} cannot be forecast", p.flag),
-                    p.message,
-                );
-            }
-            return None;
-        }
-    };
-
-    let objects = match &cfg.manifests {
-        Some(list) => read_manifests(list, diags)?,
-        None => read_cluster(&state.cluster, diags).await?,
-    };
-    let from_cluster = cfg.manifests.is_none();
-    let nodes = match forecast::rollout_nodes(&objects, cfg.node_names.as_deref()) {
-        Ok(nodes) => nodes,
-        Err(err) => {
-            let summary = "the forecast's nodes cannot be known";
-            match err {
-                NodesError::None if from_cluster => diags.error(summary, err.to_string()),
-                NodesError::None => {
-                    diags.error_at(AttrPath::attr(attr::MANIFESTS), summary, err.to_string())
-                }
-                _ => diags.error_at(AttrPath::attr(attr::NODE_NAMES), summary, err.to_string()),
-            }
-            return None;
-        }
-    };
-
-    let mut ineligible: BTreeMap<String, (Outcome, String)> = BTreeMap::new();
-    if let KuredOutcome::Rejected { reason } = &analysis.outcome {
-        for n in &nodes {
-            ineligible.insert(
-                n.name.to_string(),
-                (
-                    Outcome::NoKured,
-                    format!("kured exits at start-up ({reason})"),
-                ),
-            );
-        }
-    }
-    let kured_placement = match (&live_kured, from_cluster) {
-        (Some(namespace), true) => {
-            DaemonPlacement::Pods(ready_pods(&objects, namespace, &described.selector))
-        }
-        _ => described.placement.clone(),
-    };
-    for (node, why) in daemons::missing_on(&nodes, &kured_placement, "kured") {
-        ineligible.entry(node).or_insert((Outcome::NoKured, why));
-    }
-    if let Some(gate) = &resolved.gate {
-        let gate_path = match policy::analyse_gate(gate, &state.aliases) {
-            Ok(g) => g,
+        };
+        let gate = gate.into_known();
+        let live_kured = match &kured {
+            KuredSpec::Live { namespace, .. } => Some(namespace.clone()),
+            KuredSpec::Described(_) => None,
+        };
+        let gate_live = matches!(gate, Some(GateSpec::Live { .. }));
+        let resolved = live::resolve(&state.cluster, kured, gate, diags).await?;
+        let origins = resolved.origins;
+        let analysis = match policy::analyse_kured(&resolved.kured, &state.aliases) {
+            Ok(a) => a,
             Err(finding) => {
                 findings::report(&[finding], origins, diags);
                 return None;
             }
         };
-        if let KuredOutcome::NodeFile {
-            node_path,
-            canonical,
-            ..
-        } = &analysis.outcome
-            && *canonical != gate_path.canonical
-        {
+        findings::report(&analysis.warnings, origins, diags);
+        let kured_path = field_path(Field::Kured(analysis.sources.whole_field()), origins);
+        let described =
+            describe_kured(&resolved.kured, analysis.modelled_chart, &kured_path, diags)?;
+        let settings = match forecast::read_settings(&described.container, analysis.app_version) {
+            Ok(s) => s,
+            Err(problems) => {
+                for p in problems {
+                    diags.error_at(
+                        kured_path.clone(),
+                        format!("kured's --{} cannot be forecast", p.flag),
+                        p.message,
+                    );
+                }
+                return None;
+            }
+        };
+
+        let objects = match &cfg.manifests {
+            Some(list) => read_manifests(list, diags)?,
+            None => read_cluster(&state.cluster, diags).await?,
+        };
+        let from_cluster = cfg.manifests.is_none();
+        let nodes = match forecast::rollout_nodes(&objects, cfg.node_names.as_deref()) {
+            Ok(nodes) => nodes,
+            Err(err) => {
+                let summary = "the forecast's nodes cannot be known";
+                match err {
+                    NodesError::None if from_cluster => diags.error(summary, err.to_string()),
+                    NodesError::None => {
+                        diags.error_at(AttrPath::attr(attr::MANIFESTS), summary, err.to_string())
+                    }
+                    _ => diags.error_at(AttrPath::attr(attr::NODE_NAMES), summary, err.to_string()),
+                }
+                return None;
+            }
+        };
+
+        let mut ineligible: BTreeMap<String, (Outcome, String)> = BTreeMap::new();
+        if let KuredOutcome::Rejected { reason } = &analysis.outcome {
             for n in &nodes {
-                ineligible.entry(n.name.to_string()).or_insert((
-                    Outcome::Ungated,
-                    format!(
-                        "kured watches {node_path} but the gate writes {}",
-                        gate_path.node_path
+                ineligible.insert(
+                    n.name.to_string(),
+                    (
+                        Outcome::NoKured,
+                        format!("kured exits at start-up ({reason})"),
                     ),
-                ));
+                );
             }
         }
-        let placement = match &gate.source {
-            GateSource::Manifest { text, .. } if gate_live && from_cluster => {
-                let (namespace, selector) = daemonset_identity(text);
-                DaemonPlacement::Pods(ready_pods(&objects, &namespace, &selector))
+        let kured_placement = match (&live_kured, from_cluster) {
+            (Some(namespace), true) => {
+                DaemonPlacement::Pods(ready_pods(&objects, namespace, &described.selector))
             }
-            GateSource::Manifest { text, .. } => match daemons::manifest_scheduling(text) {
-                Ok(s) => DaemonPlacement::Rules(s),
-                Err(e) => {
-                    diags.error_at(
-                        AttrPath::attr("gate"),
-                        "the gate DaemonSet's scheduling cannot be read",
-                        e,
-                    );
+            _ => described.placement.clone(),
+        };
+        for (node, why) in daemons::missing_on(&nodes, &kured_placement, "kured") {
+            ineligible.entry(node).or_insert((Outcome::NoKured, why));
+        }
+        if let Some(gate) = &resolved.gate {
+            let gate_path = match policy::analyse_gate(gate, &state.aliases) {
+                Ok(g) => g,
+                Err(finding) => {
+                    findings::report(&[finding], origins, diags);
                     return None;
                 }
-            },
-            GateSource::Mount(_) => DaemonPlacement::Everywhere,
-        };
-        for (node, why) in daemons::missing_on(&nodes, &placement, "gate") {
-            ineligible.entry(node).or_insert((Outcome::Ungated, why));
+            };
+            if let KuredOutcome::NodeFile {
+                node_path,
+                canonical,
+                ..
+            } = &analysis.outcome
+                && *canonical != gate_path.canonical
+            {
+                for n in &nodes {
+                    ineligible.entry(n.name.to_string()).or_insert((
+                        Outcome::Ungated,
+                        format!(
+                            "kured watches {node_path} but the gate writes {}",
+                            gate_path.node_path
+                        ),
+                    ));
+                }
+            }
+            let placement = match &gate.source {
+                GateSource::Manifest { text, .. } if gate_live && from_cluster => {
+                    let (namespace, selector) = daemonset_identity(text);
+                    DaemonPlacement::Pods(ready_pods(&objects, &namespace, &selector))
+                }
+                GateSource::Manifest { text, .. } => match daemons::manifest_scheduling(text) {
+                    Ok(s) => DaemonPlacement::Rules(s),
+                    Err(e) => {
+                        diags.error_at(
+                            AttrPath::attr("gate"),
+                            "the gate DaemonSet's scheduling cannot be read",
+                            e,
+                        );
+                        return None;
+                    }
+                },
+                GateSource::Mount(_) => DaemonPlacement::Everywhere,
+            };
+            for (node, why) in daemons::missing_on(&nodes, &placement, "gate") {
+                ineligible.entry(node).or_insert((Outcome::Ungated, why));
+            }
         }
-    }
 
-    let trace = tracing::enabled!(tracing::Level::DEBUG);
-    let result = forecast::forecast(&Request {
-        objects: &objects,
-        nodes: &nodes,
-        settings: &settings,
-        ineligible: &ineligible,
-        exempt: &cfg.exempt,
-        node_reboot: cfg.node_reboot,
-        pod_ready: cfg.pod_ready,
-        namespace: &described.namespace,
-        trace,
-    });
-    drop(objects);
-    for line in &result.steps {
-        tracing::debug!(target: "kured_reboot_forecast", "{line}");
+        let trace = tracing::enabled!(tracing::Level::DEBUG);
+        let result = forecast::forecast(&Request {
+            objects: &objects,
+            nodes: &nodes,
+            settings: &settings,
+            ineligible: &ineligible,
+            exempt: &cfg.exempt,
+            node_reboot: cfg.node_reboot,
+            pod_ready: cfg.pod_ready,
+            namespace: &described.namespace,
+            trace,
+        });
+        drop(objects);
+        for line in &result.steps {
+            tracing::debug!(target: "kured_reboot_forecast", "{line}");
+        }
+        warn(&result, &settings, &kured_path, from_cluster, diags);
+        for (index, outcome) in &cfg.fail_on {
+            fail_on(&result, *index, *outcome, diags);
+        }
+        if diags.has_errors() {
+            return None;
+        }
+        Some(output(config, &result))
     }
-    warn(&result, &settings, &kured_path, from_cluster, diags);
-    for (index, outcome) in &cfg.fail_on {
-        fail_on(&result, *index, *outcome, diags);
-    }
-    if diags.has_errors() {
-        return None;
-    }
-    Some(output(config, &result))
 }
 
 /// The forecast's own arguments, decoded and checked.

@@ -71,59 +71,63 @@ impl DataSource<ProviderState> for SentinelPaths {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let sensitive = inputs::Sensitive::in_config(&config);
-        let mut read = read_paths(state, config, diags).await;
+        let mut read = self.read_checked(state, config, diags).await;
         sensitive.scrub::<SentinelPathsModel>(&mut read, diags);
         read
     }
 }
 
-/// Resolves both files and says whether they are the same.
-async fn read_paths(
-    state: &ProviderState,
-    mut config: Value,
-    diags: &mut Diagnostics,
-) -> Option<Value> {
-    let mut paths: SentinelPathsModel = decode_object(&config, diags)?;
-    let (Attr::Known(kured), gate @ (Attr::Known(_) | Attr::Null)) = paths.inputs(diags)? else {
-        return None;
-    };
-    let resolved = live::resolve(&state.cluster, kured, gate.into_known(), diags).await?;
-    let origins = resolved.origins;
-    let kured = match policy::analyse_kured(&resolved.kured, &state.aliases) {
-        Ok(k) => k,
-        Err(finding) => {
-            findings::report(&[finding], origins, diags);
+/// Read before `set_sensitive` values are redacted from what it answers.
+impl SentinelPaths {
+    async fn read_checked(
+        &self,
+        state: &ProviderState,
+        mut config: Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let mut paths: SentinelPathsModel = decode_object(&config, diags)?;
+        let (Attr::Known(kured), gate @ (Attr::Known(_) | Attr::Null)) = paths.inputs(diags)?
+        else {
             return None;
-        }
-    };
-    let gate = match resolved
-        .gate
-        .map(|g| policy::analyse_gate(&g, &state.aliases))
-        .transpose()
-    {
-        Ok(g) => g,
-        Err(finding) => {
-            findings::report(&[finding], origins, diags);
-            return None;
-        }
-    };
-    let kured_file = match &kured.outcome {
-        KuredOutcome::NodeFile {
-            node_path,
-            canonical,
-            ..
-        } => Some((node_path.as_str(), canonical.as_str())),
-        _ => None,
-    };
-    let aligned = matches!((kured_file, &gate), (Some((_, k)), Some(g)) if k == g.canonical);
-    paths.kured_sentinel_host_path = kured_file.map(|(p, _)| p.to_string()).into();
-    paths.kured_sentinel_chain = Attr::Known(kured.chain.clone());
-    paths.kured_app_version = kured.app_version.map(|v| v.to_string()).into();
-    paths.gate_sentinel_host_path = gate.as_ref().map(|g| g.node_path.clone()).into();
-    paths.gate_sentinel_chain =
-        Attr::Known(gate.as_ref().map(|g| g.steps.clone()).unwrap_or_default());
-    paths.aligned = Attr::Known(aligned);
-    paths.nodes_without_gate = resolved.nodes_without_gate.into();
-    paths.write_computed(&mut config);
-    Some(config)
+        };
+        let resolved = live::resolve(&state.cluster, kured, gate.into_known(), diags).await?;
+        let origins = resolved.origins;
+        let kured = match policy::analyse_kured(&resolved.kured, &state.aliases) {
+            Ok(k) => k,
+            Err(finding) => {
+                findings::report(&[finding], origins, diags);
+                return None;
+            }
+        };
+        let gate = match resolved
+            .gate
+            .map(|g| policy::analyse_gate(&g, &state.aliases))
+            .transpose()
+        {
+            Ok(g) => g,
+            Err(finding) => {
+                findings::report(&[finding], origins, diags);
+                return None;
+            }
+        };
+        let kured_file = match &kured.outcome {
+            KuredOutcome::NodeFile {
+                node_path,
+                canonical,
+                ..
+            } => Some((node_path.as_str(), canonical.as_str())),
+            _ => None,
+        };
+        let aligned = matches!((kured_file, &gate), (Some((_, k)), Some(g)) if k == g.canonical);
+        paths.kured_sentinel_host_path = kured_file.map(|(p, _)| p.to_string()).into();
+        paths.kured_sentinel_chain = Attr::Known(kured.chain.clone());
+        paths.kured_app_version = kured.app_version.map(|v| v.to_string()).into();
+        paths.gate_sentinel_host_path = gate.as_ref().map(|g| g.node_path.clone()).into();
+        paths.gate_sentinel_chain =
+            Attr::Known(gate.as_ref().map(|g| g.steps.clone()).unwrap_or_default());
+        paths.aligned = Attr::Known(aligned);
+        paths.nodes_without_gate = resolved.nodes_without_gate.into();
+        paths.write_computed(&mut config);
+        Some(config)
+    }
 }
