@@ -408,6 +408,34 @@ fn entries_helm_refuses_fail_on_the_entry_at_fault() {
     let error = plan.only("chart-values-invalid");
     assert!(error.detail.starts_with("set[0].name: "), "{error:#?}");
     assert!(error.detail.contains("the string \"none\""), "{error:#?}");
+
+    // Helm applies a literal with a dotted name, as one top-level key the chart never
+    // reads: a warning on the entry, not silence.
+    dir.write(
+        "main.tf",
+        &format!(
+            "{}\n{}",
+            support::kured::HEADER,
+            policy_stack(
+                r#"    chart_version = "5.11.0"
+    values        = ["configuration: {rebootSentinel: /var/run/gated-reboot-required}"]
+    set = [
+      { name = "configuration.drainTimeout", value = "30m", type = "literal" },
+      { name = "configuration.drainTimeout", value = "30m" },
+    ]"#
+            )
+        ),
+    );
+    let plan = plan_json(&dir);
+    plan.output
+        .assert_success("a literal entry plans, with a warning");
+    let note = plan.only("chart-note");
+    assert_eq!(note.severity, "warning");
+    assert!(
+        note.detail.starts_with("set[0] has type \"literal\""),
+        "{note:#?}"
+    );
+    assert_eq!(note.line, Some(line_of(&dir, "type = \"literal\"")));
 }
 
 #[test]

@@ -14,7 +14,7 @@ use crate::chart::provenance::ValuesProvenance;
 use crate::chart::releases::{
     self, NEWEST_SUPPORTED, OLDEST_SUPPORTED, Resolved, SentinelBand, since,
 };
-use crate::chart::set::SetEntry;
+use crate::chart::set::{SetEntry, SetNote};
 use crate::chart::values::{ValuesError, describe, merge_values};
 use crate::k8s::container::{Container, EnvVar, PodTemplate, Volume, VolumeMount, VolumeSource};
 
@@ -57,6 +57,8 @@ pub struct RenderedKured {
     pub warnings: Vec<String>,
     /// Which values entry wrote which key.
     pub provenance: ValuesProvenance,
+    /// `set` entries that apply but cannot have the effect they say.
+    pub set_notes: Vec<SetNote>,
 }
 
 /// Why the chart could not be rendered.
@@ -168,6 +170,7 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
     let merged = merge_values(template, &request.values, &request.sets)?;
     warnings.extend(merged.warnings);
     let provenance = merged.provenance;
+    let set_notes = merged.set_notes;
     let values = match merged.values {
         Json::Object(map) => map,
         _ => Map::new(),
@@ -207,6 +210,7 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
         },
         warnings: r.warnings,
         provenance,
+        set_notes,
     })
 }
 

@@ -345,6 +345,41 @@ pub fn apply(values: &mut Map<String, Json>, entry: &SetEntry) -> Result<(), Set
     })
 }
 
+/// An entry Helm applies without complaint but that cannot do what it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetNote {
+    pub attribute: SetAttribute,
+    pub index: usize,
+    /// What Helm does with it, and what to write instead.
+    pub message: String,
+}
+
+/// Why an entry that applies has no effect on the chart, if it has none: it sets nothing
+/// (an empty key), or it is a `literal` whose dotted name becomes one top-level key.
+pub fn note(entry: &SetEntry) -> Option<SetNote> {
+    let message = if entry.kind == SetType::Literal && entry.name.contains('.') {
+        format!(
+            "{} has type \"literal\", so the helm provider stores its value under the top-level key {:?}, dots included, which the chart never reads; drop the type (or write \"auto\" or \"string\") to set the path {}",
+            entry.label(),
+            entry.name,
+            entry.name
+        )
+    } else if written(entry).is_empty() {
+        format!(
+            "{} sets nothing: Helm skips a key that is empty ({:?}); name the values key, e.g. configuration.drainTimeout",
+            entry.label(),
+            entry.name
+        )
+    } else {
+        return None;
+    };
+    Some(SetNote {
+        attribute: entry.attribute,
+        index: entry.index,
+        message,
+    })
+}
+
 /// What one entry writes on its own, as a values document: the keys it sets, for
 /// provenance. Empty when Helm would refuse the entry.
 pub fn written(entry: &SetEntry) -> Map<String, Json> {

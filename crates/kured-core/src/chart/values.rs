@@ -13,7 +13,7 @@ use crate::base::version::Version;
 use crate::base::yaml::{YamlError, parse_documents};
 use crate::chart::provenance::{ValuesEntry, ValuesProvenance};
 use crate::chart::releases::since;
-use crate::chart::set::{self, SetEntry, SetError};
+use crate::chart::set::{self, SetEntry, SetError, SetNote};
 
 /// Why the user's values could not be merged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +52,8 @@ pub struct MergedValues {
     pub warnings: Vec<String>,
     /// Which entry wrote which key, for findings about a setting.
     pub provenance: ValuesProvenance,
+    /// `set` entries that apply but cannot have the effect they say.
+    pub set_notes: Vec<SetNote>,
 }
 
 /// Merges `entries` (each a YAML string, possibly several documents applied in order)
@@ -64,6 +66,7 @@ pub fn merge_values(
 ) -> Result<MergedValues, ValuesError> {
     let mut provenance = ValuesProvenance::default();
     let mut user = user_values(entries, sets, &mut provenance)?;
+    let set_notes = sets.iter().filter_map(set::note).collect();
     let mut warnings = Vec::new();
     let defaults = match default_values(template_version) {
         Json::Object(map) => map,
@@ -75,6 +78,7 @@ pub fn merge_values(
         values: Json::Object(user),
         warnings,
         provenance,
+        set_notes,
     })
 }
 

@@ -20,7 +20,7 @@ pub mod sources;
 use crate::base::node_path::{HostPathAliases, clean};
 use crate::base::version::Version;
 use crate::chart::recommended;
-use crate::chart::set::SetEntry;
+use crate::chart::set::{SetEntry, SetPart};
 use crate::chart::{self, ChartError, ChartRequest};
 use crate::k8s::container::{PodTemplate, VolumeSource};
 use crate::k8s::manifest::{self, ManifestError};
@@ -137,6 +137,21 @@ pub fn analyse_kured(
                     Field::Kured(KuredField::Values(None)),
                     format!("kured chart {}: {gist}", rendered.modelled_as),
                     note.clone(),
+                ));
+            }
+            for note in &rendered.set_notes {
+                warnings.push(Finding::new(
+                    FindingKind::ChartNote,
+                    Field::Kured(KuredField::Set {
+                        attribute: note.attribute,
+                        index: note.index,
+                        part: SetPart::Name,
+                    }),
+                    format!(
+                        "kured chart {}: {}[{}] has no effect",
+                        rendered.modelled_as, note.attribute, note.index
+                    ),
+                    note.message.clone(),
                 ));
             }
             (

@@ -383,3 +383,28 @@ fn what_an_entry_writes_is_its_own_document() {
     );
     assert!(written(&set("a[x]", "1")).is_empty());
 }
+
+#[test]
+fn entries_without_effect_are_noted() {
+    let literal = typed("configuration.rebootSentinel", "/x", SetType::Literal);
+    let got = note(&literal).unwrap();
+    assert_eq!((got.attribute, got.index), (SetAttribute::Set, 0));
+    assert!(
+        got.message.starts_with("set[0] has type \"literal\""),
+        "{}",
+        got.message
+    );
+    for name in ["", ".a", "a."] {
+        let got = note(&set(name, "x")).unwrap();
+        assert!(
+            got.message.starts_with("set[0] sets nothing"),
+            "{name:?}: {}",
+            got.message
+        );
+    }
+    assert_eq!(note(&set("configuration.period", "1h")), None);
+    assert_eq!(
+        note(&typed("configuration", "{period: 1h}", SetType::Literal)),
+        None
+    );
+}
