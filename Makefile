@@ -71,7 +71,7 @@ reproducible:
 # Each fuzz target in turn for FUZZ_SECONDS, growing fuzz/corpus/<target>. Only stable Rust
 # is installed, so RUSTC_BOOTSTRAP=1 lets it take cargo-fuzz's -Z sanitizer flags.
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS = chart_values daemonset_manifest pdb_inventory kured_flags duration window selector msgpack node_path
+FUZZ_TARGETS = chart_values set_entry daemonset_manifest pdb_inventory kured_flags duration window selector msgpack node_path
 fuzz:
 	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install --locked cargo-fuzz
 	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz build

@@ -18,6 +18,11 @@ pub fn field_path(field: Field, origins: Origins) -> AttrPath {
                 KuredField::ChartVersion => kured.then("chart_version"),
                 KuredField::Values(None) => kured.then("values"),
                 KuredField::Values(Some(i)) => kured.then("values").index(i),
+                KuredField::Set {
+                    attribute,
+                    index,
+                    part,
+                } => kured.then(attribute.name()).index(index).then(part.name()),
                 KuredField::Manifest if origins.kured_live => kured.then("name"),
                 KuredField::Manifest => kured.then("daemonset_manifest"),
                 KuredField::Container => kured.then("container"),

@@ -215,6 +215,36 @@ impl Resource<ProviderState> for GatedRebootPolicy {
         req: PlanRequest<'_>,
         diags: &mut Diagnostics,
     ) -> Option<Planned> {
+        let sensitive = inputs::Sensitive::in_config(req.config);
+        let mut planned = self.plan_checked(state, req, diags).await;
+        sensitive.redact_diagnostics(diags);
+        if let Some(planned) = &mut planned {
+            sensitive.redact_computed::<GatedRebootPolicyModel>(&mut planned.planned_state);
+        }
+        planned
+    }
+
+    async fn apply(
+        &self,
+        state: &ProviderState,
+        req: ApplyRequest<'_>,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let sensitive = inputs::Sensitive::in_config(req.config);
+        let mut applied = self.apply_checked(state, req, diags).await;
+        sensitive.scrub::<GatedRebootPolicyModel>(&mut applied, diags);
+        applied
+    }
+}
+
+/// Plan and apply before `set_sensitive` values are redacted from what they answer.
+impl GatedRebootPolicy {
+    async fn plan_checked(
+        &self,
+        state: &ProviderState,
+        req: PlanRequest<'_>,
+        diags: &mut Diagnostics,
+    ) -> Option<Planned> {
         let mut planned: GatedRebootPolicyModel = decode_object(req.config, diags)?;
         let outcome = evaluate(&planned, state, diags).await?;
         planned.upstream_sentinel_host_path = planned.upstream();
@@ -235,7 +265,7 @@ impl Resource<ProviderState> for GatedRebootPolicy {
         Some(Planned::state(state))
     }
 
-    async fn apply(
+    async fn apply_checked(
         &self,
         state: &ProviderState,
         req: ApplyRequest<'_>,

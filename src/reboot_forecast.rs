@@ -14,6 +14,7 @@ use crate::inputs::{self, GateModel, GateSpec, KuredModel, KuredSpec};
 use crate::live;
 use kured_core::base::duration::GoDuration;
 use kured_core::base::version::Version;
+use kured_core::chart::set::SetEntry;
 use kured_core::chart::{self, ChartRequest};
 use kured_core::forecast::cluster::ClusterObjects;
 use kured_core::forecast::daemons::{self, DaemonPlacement};
@@ -132,6 +133,24 @@ impl DataSource<ProviderState> for RebootForecast {
     }
 
     async fn read(
+        &self,
+        state: &ProviderState,
+        config: Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let sensitive = inputs::Sensitive::in_config(&config);
+        let mut read = self.read_checked(state, config, diags).await;
+        sensitive.redact_diagnostics(diags);
+        if let Some(read) = &mut read {
+            sensitive.redact_computed_of(&self.schema().block.attributes, read);
+        }
+        read
+    }
+}
+
+/// Read before `set_sensitive` values are redacted from what it answers.
+impl RebootForecast {
+    async fn read_checked(
         &self,
         state: &ProviderState,
         config: Value,
@@ -481,6 +500,21 @@ fn fail_on_codes(config: &Value, diags: &mut Diagnostics) -> Option<Vec<(usize, 
     ok.then_some(out)
 }
 
+/// The values documents that decide where kured's pods run: the `values` entries as they
+/// are, or, with `set` entries (which may set `nodeSelector.role` or `tolerations[0]`),
+/// the user's values after them as one document. Rendering has already refused entries
+/// that do not apply.
+fn scheduling_values(values: &[String], sets: &[SetEntry]) -> Vec<String> {
+    if sets.is_empty() {
+        return values.to_vec();
+    }
+    let mut provenance = Default::default();
+    match chart::values::user_values(values, sets, &mut provenance) {
+        Ok(user) => vec![serde_json::Value::Object(user).to_string()],
+        Err(_) => values.to_vec(),
+    }
+}
+
 /// kured's container, where its DaemonSet runs, and how to find its pods.
 struct DescribedKured {
     container: kured_core::k8s::container::Container,
@@ -508,11 +542,13 @@ fn describe_kured(
         KuredSource::Chart {
             chart_version,
             values,
+            sets,
             image_tag,
         } => {
             let rendered = chart::render_kured(&ChartRequest {
                 chart_version: chart_version.clone(),
                 values: values.clone(),
+                sets: sets.clone(),
                 image_tag: image_tag.clone(),
                 release_name: "kured".to_string(),
                 namespace: "kube-system".to_string(),
@@ -525,13 +561,14 @@ fn describe_kured(
                 }
             };
             let version = modelled_chart.unwrap_or(rendered.modelled_as);
-            let placement = match daemons::chart_scheduling(version, values) {
-                Ok(s) => DaemonPlacement::Rules(s),
-                Err(e) => {
-                    fail(diags, e);
-                    return None;
-                }
-            };
+            let placement =
+                match daemons::chart_scheduling(version, &scheduling_values(values, sets)) {
+                    Ok(s) => DaemonPlacement::Rules(s),
+                    Err(e) => {
+                        fail(diags, e);
+                        return None;
+                    }
+                };
             (
                 rendered.template,
                 placement,

@@ -67,6 +67,21 @@ impl DataSource<ProviderState> for SentinelPaths {
     async fn read(
         &self,
         state: &ProviderState,
+        config: Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let sensitive = inputs::Sensitive::in_config(&config);
+        let mut read = self.read_checked(state, config, diags).await;
+        sensitive.scrub::<SentinelPathsModel>(&mut read, diags);
+        read
+    }
+}
+
+/// Read before `set_sensitive` values are redacted from what it answers.
+impl SentinelPaths {
+    async fn read_checked(
+        &self,
+        state: &ProviderState,
         mut config: Value,
         diags: &mut Diagnostics,
     ) -> Option<Value> {

@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 
 type Entry = fn(&[u8]);
 
-const TARGETS: [(&str, Entry); 9] = [
+const TARGETS: [(&str, Entry); 10] = [
     ("chart_values", entries::chart_values),
+    ("set_entry", entries::set_entry),
     ("daemonset_manifest", entries::daemonset_manifest),
     ("pdb_inventory", entries::pdb_inventory),
     ("kured_flags", entries::kured_flags),

@@ -14,6 +14,7 @@ use kured_core::base::node_path::{HostPathAliases, base, clean, dir, is_abs, joi
 use kured_core::base::text::Labels;
 use kured_core::base::version::Version;
 use kured_core::base::yaml::parse_documents;
+use kured_core::chart::set::{self, SetAttribute, SetEntry, SetType, SetValue};
 use kured_core::chart::{ChartRequest, render_kured};
 use kured_core::k8s::container::{Container, EnvVar};
 use kured_core::k8s::manifest::parse_daemonset;
@@ -77,6 +78,7 @@ pub fn chart_values(data: &[u8]) {
     let request = ChartRequest {
         chart_version: chart_version.clone(),
         values: values.clone(),
+        sets: Vec::new(),
         image_tag: image_tag.clone(),
         release_name: "kured".to_string(),
         namespace: "kube-system".to_string(),
@@ -89,11 +91,71 @@ pub fn chart_values(data: &[u8]) {
         source: KuredSource::Chart {
             chart_version,
             values,
+            sets: Vec::new(),
             image_tag,
         },
         container: "kured".to_string(),
     };
     let _ = analyse_kured(&input, &HostPathAliases::default());
+}
+
+/// `type` NUL `name` NUL `value` NUL values: one `set` entry (a `set_list` entry when the
+/// type is `list`, its value split at newlines) applied after the values, on its own and
+/// through the chart. An entry either applies or names itself and a part in its error;
+/// what it writes on its own is a map; no error shows a value longer than 8 characters.
+pub fn set_entry(data: &[u8]) {
+    let [kind, name, value, values] = fields::<4>(data);
+    let (attribute, value, kind) = match kind.as_str() {
+        "list" => (
+            SetAttribute::SetList,
+            SetValue::List(lines(&value)),
+            SetType::Auto,
+        ),
+        other => (
+            SetAttribute::SetSensitive,
+            SetValue::Text(value.clone()),
+            SetType::parse(other).unwrap_or_default(),
+        ),
+    };
+    let entry = SetEntry {
+        attribute,
+        index: 0,
+        name,
+        value,
+        kind,
+    };
+    let mut tree = match parse_documents(&values)
+        .ok()
+        .and_then(|d| d.into_iter().next())
+    {
+        Some(Json::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    if let Err(e) = set::apply(&mut tree, &entry) {
+        let text = e.to_string();
+        assert!(text.starts_with(&e.path()), "{text}");
+        // Unless the name or the values document happen to hold the same text.
+        if let SetValue::Text(secret) = &entry.value
+            && secret.len() > 8
+            && !entry.name.contains(secret.as_str())
+            && !values.contains(secret.as_str())
+        {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a sensitive value shows: {text}"
+            );
+        }
+    }
+    let _ = set::written(&entry);
+    let request = ChartRequest {
+        chart_version: "5.11.0".to_string(),
+        values: vec![values],
+        sets: vec![entry],
+        release_name: "kured".to_string(),
+        namespace: "kube-system".to_string(),
+        ..ChartRequest::default()
+    };
+    let _ = render_kured(&request);
 }
 
 /// A DaemonSet manifest: read, then every container resolved as kured and as the gate.

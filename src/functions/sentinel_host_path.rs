@@ -50,6 +50,7 @@ impl Function for SentinelHostPath {
             source: KuredSource::Chart {
                 chart_version,
                 values,
+                sets: Vec::new(),
                 image_tag: None,
             },
             container: "kured".to_string(),

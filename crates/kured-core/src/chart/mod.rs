@@ -15,6 +15,7 @@ pub mod provenance;
 pub mod recommended;
 pub mod releases;
 pub mod render;
+pub mod set;
 pub mod strict;
 pub mod values;
 

@@ -1,17 +1,20 @@
 //! Which values entry a kured flag comes from, so that a finding about a flag points at
-//! the document that set it (`values[1]`), and how the chart spells the setting.
+//! the document or `set` entry that set it (`values[1]`, `set[0]`), and how the chart
+//! spells the setting.
 //!
 //! A flag reaches the kured container through `configuration.<key>` (see
 //! [`super::configuration_key`]), `extraArgs.<flag>`, or, as a `KURED_*` variable,
-//! `extraEnvVars`. Helm merges the entries in order and a later entry that writes a key
-//! (or replaces a map above it) wins, so the entry at fault is the last one that writes
-//! one of those keys.
+//! `extraEnvVars`. Helm applies the `values` documents in order, then the `set`,
+//! `set_list` and `set_sensitive` entries (see [`super::set`]), and a later entry that
+//! writes a key (or replaces a map above it) wins, so the entry at fault is the last one
+//! that writes one of those keys.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value as Json};
 
 use super::configuration_key;
+use super::set::SetAttribute;
 use crate::base::version::Version;
 use crate::base::yaml::parse_documents;
 use crate::kured::flags::FlagSource;
@@ -37,11 +40,30 @@ struct Writes {
     under: BTreeMap<String, Under>,
 }
 
+/// One of the user's inputs that write values; ordered as Helm applies them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ValuesEntry {
+    /// `values[i]`.
+    Values(usize),
+    /// `set[i]`, `set_list[i]` or `set_sensitive[i]`.
+    Set(SetAttribute, usize),
+}
+
+impl std::fmt::Display for ValuesEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValuesEntry::Values(index) => write!(f, "values[{index}]"),
+            ValuesEntry::Set(attribute, index) => write!(f, "{attribute}[{index}]"),
+        }
+    }
+}
+
 /// Which keys each of the user's values entries writes, recorded while Helm's merge
 /// reads them (see [`super::values::merge_values`]), so no entry is parsed twice.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ValuesProvenance {
-    entries: Vec<Writes>,
+    /// In the order Helm applies them.
+    entries: Vec<(ValuesEntry, Writes)>,
 }
 
 impl ValuesProvenance {
@@ -52,19 +74,22 @@ impl ValuesProvenance {
         for (index, entry) in values.iter().enumerate() {
             for document in parse_documents(entry).unwrap_or_default() {
                 if let Json::Object(map) = &document {
-                    provenance.record(index, map);
+                    provenance.record(ValuesEntry::Values(index), map);
                 }
             }
         }
         provenance
     }
 
-    /// Records one document of entry `index`.
-    pub(crate) fn record(&mut self, index: usize, document: &Map<String, Json>) {
-        if self.entries.len() <= index {
-            self.entries.resize_with(index + 1, Writes::default);
+    /// Records one document of `entry`, which Helm applies after every entry recorded
+    /// so far (or is the one recorded last, for a further document of the same entry).
+    pub(crate) fn record(&mut self, entry: ValuesEntry, document: &Map<String, Json>) {
+        if self.entries.last().is_none_or(|(last, _)| *last != entry) {
+            self.entries.push((entry, Writes::default()));
         }
-        let writes = &mut self.entries[index];
+        let Some((_, writes)) = self.entries.last_mut() else {
+            return;
+        };
         for (key, value) in document {
             writes.top.insert(key.clone());
             if !TRACKED_MAPS.contains(&key.as_str()) {
@@ -84,28 +109,35 @@ impl ValuesProvenance {
         }
     }
 
-    /// The index of the last entry that writes `key`: a top-level key (`extraEnvVars`),
-    /// or a key under `configuration` or `extraArgs` (`configuration.drainTimeout`),
-    /// which replacing or removing that map writes too.
-    pub fn last_writer(&self, key: &str) -> Option<usize> {
+    /// The last entry that writes `key`: a top-level key (`extraEnvVars`), or a key under
+    /// `configuration` or `extraArgs` (`configuration.drainTimeout`), which replacing or
+    /// removing that map writes too.
+    pub fn last_writer(&self, key: &str) -> Option<ValuesEntry> {
         let (top, rest) = match key.split_once('.') {
             Some((top, rest)) => (top, Some(rest)),
             None => (key, None),
         };
         self.entries
             .iter()
-            .rposition(|writes| match (rest, writes.under.get(top)) {
+            .rev()
+            .find(|(_, writes)| match (rest, writes.under.get(top)) {
                 (None, _) => writes.top.contains(top),
                 (Some(_), Some(Under::Replaced)) => true,
                 (Some(rest), Some(Under::Keys(keys))) => keys.contains(rest),
                 (Some(_), None) => false,
             })
+            .map(|(entry, _)| *entry)
     }
 
     /// The entry that sets kured's `--flag` (name without dashes) as it was read: from
     /// chart arguments (`configuration.<key>`, `extraArgs.<flag>`) or from its variable
     /// (`extraEnvVars`). For a flag at its default, the entry that unset it, if any.
-    pub fn entry_for_flag(&self, flag: &str, source: FlagSource, chart: Version) -> Option<usize> {
+    pub fn entry_for_flag(
+        &self,
+        flag: &str,
+        source: FlagSource,
+        chart: Version,
+    ) -> Option<ValuesEntry> {
         let mut keys = Vec::new();
         match source {
             FlagSource::Env => keys.push("extraEnvVars".to_string()),
@@ -138,12 +170,18 @@ mod tests {
             "configuration:\n  drainTimeout: 30m\n  period: 1h\n",
             "configuration:\n  period: 2h\n",
         ]);
-        assert_eq!(values.last_writer("configuration.drainTimeout"), Some(2));
-        assert_eq!(values.last_writer("configuration.period"), Some(3));
+        assert_eq!(
+            values.last_writer("configuration.drainTimeout"),
+            Some(ValuesEntry::Values(2))
+        );
+        assert_eq!(
+            values.last_writer("configuration.period"),
+            Some(ValuesEntry::Values(3))
+        );
         assert_eq!(values.last_writer("configuration.rebootDays"), None);
         assert_eq!(
             values.entry_for_flag("drain-timeout", FlagSource::Flag, CHART),
-            Some(2)
+            Some(ValuesEntry::Values(2))
         );
     }
 
@@ -154,14 +192,17 @@ mod tests {
             "configuration: null\n",
             "---\nextraArgs:\n  drain-timeout: 5m\n",
         ]);
-        assert_eq!(values.last_writer("configuration.drainTimeout"), Some(1));
+        assert_eq!(
+            values.last_writer("configuration.drainTimeout"),
+            Some(ValuesEntry::Values(1))
+        );
         assert_eq!(
             values.entry_for_flag("drain-timeout", FlagSource::Flag, CHART),
-            Some(2)
+            Some(ValuesEntry::Values(2))
         );
         assert_eq!(
             values.entry_for_flag("drain-timeout", FlagSource::Default, CHART),
-            Some(2)
+            Some(ValuesEntry::Values(2))
         );
     }
 
@@ -183,6 +224,42 @@ mod tests {
     }
 
     #[test]
+    fn a_set_entry_applied_after_the_documents_is_at_fault() {
+        use crate::chart::set::{SetEntry, SetType, SetValue, written};
+        let mut values = provenance(&["configuration:\n  drainTimeout: 10m\n  period: 1h\n"]);
+        for (attribute, index, name) in [
+            (SetAttribute::Set, 0, "configuration.drainTimeout"),
+            (SetAttribute::Set, 1, r"extraArgs.reboot-sentinel"),
+            (SetAttribute::SetSensitive, 0, "configuration.drainTimeout"),
+        ] {
+            let entry = SetEntry {
+                attribute,
+                index,
+                name: name.to_string(),
+                value: SetValue::Text("x".to_string()),
+                kind: SetType::Auto,
+            };
+            values.record(ValuesEntry::Set(attribute, index), &written(&entry));
+        }
+        assert_eq!(
+            values.last_writer("configuration.drainTimeout"),
+            Some(ValuesEntry::Set(SetAttribute::SetSensitive, 0))
+        );
+        assert_eq!(
+            values.last_writer("configuration.period"),
+            Some(ValuesEntry::Values(0))
+        );
+        assert_eq!(
+            values.entry_for_flag("reboot-sentinel", FlagSource::Flag, CHART),
+            Some(ValuesEntry::Set(SetAttribute::Set, 1))
+        );
+        assert_eq!(
+            ValuesEntry::Set(SetAttribute::SetList, 4).to_string(),
+            "set_list[4]"
+        );
+    }
+
+    #[test]
     fn a_variable_comes_from_extra_env_vars() {
         let values = provenance(&[
             "extraEnvVars:\n  - {name: KURED_DRAIN_TIMEOUT, value: 1m}\n",
@@ -190,11 +267,11 @@ mod tests {
         ]);
         assert_eq!(
             values.entry_for_flag("drain-timeout", FlagSource::Env, CHART),
-            Some(0)
+            Some(ValuesEntry::Values(0))
         );
         assert_eq!(
             values.entry_for_flag("drain-timeout", FlagSource::Default, Version::new(4, 0, 0)),
-            Some(1)
+            Some(ValuesEntry::Values(1))
         );
         assert_eq!(
             provenance(&["a: 1\n"]).entry_for_flag("period", FlagSource::Default, CHART),

@@ -14,6 +14,7 @@ use crate::chart::provenance::ValuesProvenance;
 use crate::chart::releases::{
     self, NEWEST_SUPPORTED, OLDEST_SUPPORTED, Resolved, SentinelBand, since,
 };
+use crate::chart::set::{SetEntry, SetNote};
 use crate::chart::values::{ValuesError, describe, merge_values};
 use crate::k8s::container::{Container, EnvVar, PodTemplate, Volume, VolumeMount, VolumeSource};
 
@@ -29,6 +30,8 @@ pub struct ChartRequest {
     pub chart_version: String,
     /// The release's values entries, in the order Helm applies them.
     pub values: Vec<String>,
+    /// The release's `set`, `set_list` and `set_sensitive` entries, applied after `values`.
+    pub sets: Vec<SetEntry>,
     /// An image tag known to run, overriding both the chart's appVersion and `image.tag`.
     pub image_tag: Option<String>,
     /// The Helm release name (it becomes part of `--ds-name`).
@@ -54,6 +57,8 @@ pub struct RenderedKured {
     pub warnings: Vec<String>,
     /// Which values entry wrote which key.
     pub provenance: ValuesProvenance,
+    /// `set` entries that apply but cannot have the effect they say.
+    pub set_notes: Vec<SetNote>,
 }
 
 /// Why the chart could not be rendered.
@@ -162,9 +167,10 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
         oldest: OLDEST_SUPPORTED,
         newest: NEWEST_SUPPORTED,
     })?;
-    let merged = merge_values(template, &request.values)?;
+    let merged = merge_values(template, &request.values, &request.sets)?;
     warnings.extend(merged.warnings);
     let provenance = merged.provenance;
+    let set_notes = merged.set_notes;
     let values = match merged.values {
         Json::Object(map) => map,
         _ => Map::new(),
@@ -204,6 +210,7 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
         },
         warnings: r.warnings,
         provenance,
+        set_notes,
     })
 }
 
@@ -923,6 +930,7 @@ mod tests {
         ChartRequest {
             chart_version: chart.into(),
             values: values.iter().map(|s| s.to_string()).collect(),
+            sets: Vec::new(),
             image_tag: None,
             release_name: "kured".into(),
             namespace: "kube-system".into(),

@@ -1,16 +1,19 @@
 //! The values a kured chart release renders with, computed as Helm computes them.
 //!
 //! Helm first merges the user's values files in order (maps merged key by key, anything
-//! else replaced by the later file), then lays the result over the chart's `values.yaml`:
-//! user keys win, maps are merged, and a user `null` removes the key, default included.
+//! else replaced by the later file), applies the `--set` entries to that (here
+//! `helm_release`'s `set`, `set_list` and `set_sensitive`, see [`super::set`]), then lays
+//! the result over the chart's `values.yaml`: user keys win, maps are merged, and a user
+//! `null` removes the key, default included.
 //! Only the chart defaults that change kured's container are modelled here.
 
 use serde_json::{Map, Value as Json, json};
 
 use crate::base::version::Version;
 use crate::base::yaml::{YamlError, parse_documents};
-use crate::chart::provenance::ValuesProvenance;
+use crate::chart::provenance::{ValuesEntry, ValuesProvenance};
 use crate::chart::releases::since;
+use crate::chart::set::{self, SetEntry, SetError, SetNote};
 
 /// Why the user's values could not be merged.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -35,6 +38,9 @@ pub enum ValuesError {
         /// What was found instead, e.g. `a list`.
         found: String,
     },
+    /// A `set`, `set_list` or `set_sensitive` entry that Helm refuses.
+    #[error(transparent)]
+    Set(#[from] SetError),
 }
 
 /// Values after Helm's merge, with the notes Helm would print while merging.
@@ -46,22 +52,50 @@ pub struct MergedValues {
     pub warnings: Vec<String>,
     /// Which entry wrote which key, for findings about a setting.
     pub provenance: ValuesProvenance,
+    /// `set` entries that apply but cannot have the effect they say.
+    pub set_notes: Vec<SetNote>,
 }
 
 /// Merges `entries` (each a YAML string, possibly several documents applied in order)
-/// over the defaults of the chart whose template is `template_version`.
+/// and then the `set` entries `sets` over the defaults of the chart whose template is
+/// `template_version`.
 pub fn merge_values(
     template_version: Version,
     entries: &[String],
+    sets: &[SetEntry],
 ) -> Result<MergedValues, ValuesError> {
-    let mut user = Map::new();
     let mut provenance = ValuesProvenance::default();
+    let mut user = user_values(entries, sets, &mut provenance)?;
+    let set_notes = sets.iter().filter_map(set::note).collect();
+    let mut warnings = Vec::new();
+    let defaults = match default_values(template_version) {
+        Json::Object(map) => map,
+        _ => Map::new(),
+    };
+    coalesce(&mut user, defaults, "", &mut warnings);
+    remove_nulls(&mut user);
+    Ok(MergedValues {
+        values: Json::Object(user),
+        warnings,
+        provenance,
+        set_notes,
+    })
+}
+
+/// The user's values as Helm hands them to the chart: the documents merged in order, then
+/// the `set` entries applied, before the chart's defaults; recorded in `provenance`.
+pub fn user_values(
+    entries: &[String],
+    sets: &[SetEntry],
+    provenance: &mut ValuesProvenance,
+) -> Result<Map<String, Json>, ValuesError> {
+    let mut user = Map::new();
     for (index, entry) in entries.iter().enumerate() {
         let docs = parse_documents(entry).map_err(|source| ValuesError::Yaml { index, source })?;
         for (position, doc) in docs.into_iter().enumerate() {
             match doc {
                 Json::Object(map) => {
-                    provenance.record(index, &map);
+                    provenance.record(ValuesEntry::Values(index), &map);
                     merge_user(&mut user, map);
                 }
                 other => {
@@ -74,18 +108,14 @@ pub fn merge_values(
             }
         }
     }
-    let mut warnings = Vec::new();
-    let defaults = match default_values(template_version) {
-        Json::Object(map) => map,
-        _ => Map::new(),
-    };
-    coalesce(&mut user, defaults, "", &mut warnings);
-    remove_nulls(&mut user);
-    Ok(MergedValues {
-        values: Json::Object(user),
-        warnings,
-        provenance,
-    })
+    for entry in set::in_helm_order(sets) {
+        set::apply(&mut user, entry)?;
+        provenance.record(
+            ValuesEntry::Set(entry.attribute, entry.index),
+            &set::written(entry),
+        );
+    }
+    Ok(user)
 }
 
 /// Helm's merge of one user file over the earlier ones: a map merges into a map, any
@@ -248,7 +278,7 @@ mod tests {
 
     fn merged(version: Version, entries: &[&str]) -> Result<Json, ValuesError> {
         let entries: Vec<String> = entries.iter().map(|s| s.to_string()).collect();
-        merge_values(version, &entries).map(|m| m.values)
+        merge_values(version, &entries, &[]).map(|m| m.values)
     }
 
     const V5_11: Version = Version::new(5, 11, 0);
@@ -394,9 +424,46 @@ mod tests {
     }
 
     #[test]
+    fn set_entries_apply_after_every_document_and_before_the_defaults() {
+        use crate::chart::set::{SetAttribute, SetEntry, SetType, SetValue};
+        let set = |index, name: &str, value: &str| SetEntry {
+            attribute: SetAttribute::Set,
+            index,
+            name: name.to_string(),
+            value: SetValue::Text(value.to_string()),
+            kind: SetType::Auto,
+        };
+        let entries = vec!["configuration: {period: 1h, drainTimeout: 5m}".to_string()];
+        let sets = [
+            set(0, "configuration.period", "2h"),
+            // A typed null removes the chart's default, as a null in a document does.
+            set(1, "configuration.rebootSentinel", "null"),
+            set(2, "configuration.drainTimeout", "null"),
+        ];
+        let got = merge_values(V5_11, &entries, &sets).unwrap();
+        assert_eq!(
+            got.values.pointer("/configuration/period"),
+            Some(&json!("2h"))
+        );
+        assert_eq!(got.values.pointer("/configuration/rebootSentinel"), None);
+        assert_eq!(got.values.pointer("/configuration/drainTimeout"), None);
+        assert_eq!(
+            got.values.pointer("/configuration/logFormat"),
+            Some(&json!("text"))
+        );
+        assert_eq!(
+            got.provenance.last_writer("configuration.period"),
+            Some(ValuesEntry::Set(SetAttribute::Set, 0))
+        );
+        // An entry Helm refuses is an error of the merge.
+        let refused = merge_values(V5_11, &entries, &[set(0, "configuration[0]", "x")]);
+        assert!(matches!(refused, Err(ValuesError::Set(_))), "{refused:?}");
+    }
+
+    #[test]
     fn type_clashes_keep_the_user_value_with_a_warning() {
         let entries = vec!["image: latest".to_string()];
-        let got = merge_values(V5_11, &entries).unwrap();
+        let got = merge_values(V5_11, &entries, &[]).unwrap();
         assert_eq!(got.values.pointer("/image"), Some(&json!("latest")));
         assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
         assert!(got.warnings[0].starts_with("image "), "{:?}", got.warnings);

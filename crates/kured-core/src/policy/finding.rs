@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::chart::provenance::ValuesEntry;
+use crate::chart::set::{SetAttribute, SetPart};
 use crate::kured::settings::Flag;
 
 /// How bad a finding is.
@@ -35,8 +37,30 @@ pub enum KuredField {
     ChartVersion,
     /// The values entry at fault; the whole list when no entry is (a chart default).
     Values(Option<usize>),
+    /// A part of a `set`, `set_list` or `set_sensitive` entry.
+    Set {
+        attribute: SetAttribute,
+        index: usize,
+        part: SetPart,
+    },
     Manifest,
     Container,
+}
+
+impl KuredField {
+    /// The argument behind a setting that `entry` wrote (the value of a `set` entry);
+    /// the whole `values` list when no entry did (a chart default).
+    pub fn written_by(entry: Option<ValuesEntry>) -> KuredField {
+        match entry {
+            None => KuredField::Values(None),
+            Some(ValuesEntry::Values(index)) => KuredField::Values(Some(index)),
+            Some(ValuesEntry::Set(attribute, index)) => KuredField::Set {
+                attribute,
+                index,
+                part: SetPart::Value,
+            },
+        }
+    }
 }
 
 /// An argument of the `gate` object.

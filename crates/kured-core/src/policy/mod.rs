@@ -20,6 +20,7 @@ pub mod sources;
 use crate::base::node_path::{HostPathAliases, clean};
 use crate::base::version::Version;
 use crate::chart::recommended;
+use crate::chart::set::{SetEntry, SetPart};
 use crate::chart::{self, ChartError, ChartRequest};
 use crate::k8s::container::{PodTemplate, VolumeSource};
 use crate::k8s::manifest::{self, ManifestError};
@@ -39,10 +40,11 @@ pub const DEFAULT_UPSTREAM_SENTINEL: &str = "/var/run/reboot-required";
 /// How kured is described.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KuredSource {
-    /// Installed from the kured Helm chart with these values.
+    /// Installed from the kured Helm chart with these values and `set` entries.
     Chart {
         chart_version: String,
         values: Vec<String>,
+        sets: Vec<SetEntry>,
         image_tag: Option<String>,
     },
     /// A DaemonSet manifest (YAML or JSON), written by hand or read from the cluster.
@@ -115,11 +117,13 @@ pub fn analyse_kured(
         KuredSource::Chart {
             chart_version,
             values,
+            sets,
             image_tag,
         } => {
             let request = ChartRequest {
                 chart_version: chart_version.clone(),
                 values: values.clone(),
+                sets: sets.clone(),
                 image_tag: image_tag.clone(),
                 release_name: "kured".to_string(),
                 namespace: "kube-system".to_string(),
@@ -133,6 +137,21 @@ pub fn analyse_kured(
                     Field::Kured(KuredField::Values(None)),
                     format!("kured chart {}: {gist}", rendered.modelled_as),
                     note.clone(),
+                ));
+            }
+            for note in &rendered.set_notes {
+                warnings.push(Finding::new(
+                    FindingKind::ChartNote,
+                    Field::Kured(KuredField::Set {
+                        attribute: note.attribute,
+                        index: note.index,
+                        part: SetPart::Name,
+                    }),
+                    format!(
+                        "kured chart {}: {}[{}] has no effect",
+                        rendered.modelled_as, note.attribute, note.index
+                    ),
+                    note.message.clone(),
                 ));
             }
             (
@@ -564,6 +583,11 @@ fn chart_finding(err: ChartError) -> Finding {
         ChartError::Values(
             ValuesError::Yaml { index, .. } | ValuesError::NotAMap { index, .. },
         ) => KuredField::Values(Some(*index)),
+        ChartError::Values(ValuesError::Set(e)) => KuredField::Set {
+            attribute: e.attribute,
+            index: e.index,
+            part: e.part,
+        },
         _ => KuredField::Values(None),
     };
     let (kind, summary) = match field {

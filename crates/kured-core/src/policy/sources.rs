@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::finding::KuredField;
 use crate::base::version::Version;
 use crate::chart::configuration_key;
-use crate::chart::provenance::ValuesProvenance;
+use crate::chart::provenance::{ValuesEntry, ValuesProvenance};
 use crate::kured::settings::{Flag, KuredSettings};
 
 /// The values keys through which the chart's sentinel volume and arguments are derived.
@@ -31,11 +31,11 @@ pub enum SettingSources {
         /// The chart version whose keys apply.
         chart: Version,
         /// The values entry each flag comes from.
-        entries: BTreeMap<Flag, usize>,
+        entries: BTreeMap<Flag, ValuesEntry>,
         /// The values entry behind the sentinel's derivation.
-        sentinel: Option<usize>,
+        sentinel: Option<ValuesEntry>,
         /// The values entry that sets `extraEnvVars`.
-        env: Option<usize>,
+        env: Option<ValuesEntry>,
     },
     /// A manifest (written, or read from the cluster).
     Manifest,
@@ -76,7 +76,7 @@ impl SettingSources {
     pub fn field(&self, flag: Flag) -> KuredField {
         match self {
             SettingSources::Chart { entries, .. } => {
-                KuredField::Values(entries.get(&flag).copied())
+                KuredField::written_by(entries.get(&flag).copied())
             }
             SettingSources::Manifest => KuredField::Manifest,
         }
@@ -85,7 +85,7 @@ impl SettingSources {
     /// The argument at fault for a finding about kured's sentinel.
     pub fn sentinel_field(&self) -> KuredField {
         match self {
-            SettingSources::Chart { sentinel, .. } => KuredField::Values(*sentinel),
+            SettingSources::Chart { sentinel, .. } => KuredField::written_by(*sentinel),
             SettingSources::Manifest => KuredField::Manifest,
         }
     }
@@ -93,7 +93,7 @@ impl SettingSources {
     /// The argument that sets kured's `KURED_*` variables.
     pub fn env_field(&self) -> KuredField {
         match self {
-            SettingSources::Chart { env, .. } => KuredField::Values(*env),
+            SettingSources::Chart { env, .. } => KuredField::written_by(*env),
             SettingSources::Manifest => KuredField::Manifest,
         }
     }

@@ -5,6 +5,7 @@ fn chart(version: &str, values: &str) -> KuredInput {
         source: KuredSource::Chart {
             chart_version: version.to_string(),
             values: vec![values.to_string()],
+            sets: Vec::new(),
             image_tag: None,
         },
         container: "kured".to_string(),
@@ -64,6 +65,7 @@ fn chart_entries(version: &str, values: &[&str]) -> KuredInput {
         source: KuredSource::Chart {
             chart_version: version.to_string(),
             values: values.iter().map(|v| v.to_string()).collect(),
+            sets: Vec::new(),
             image_tag: None,
         },
         container: "kured".to_string(),
@@ -311,6 +313,7 @@ fn a_window_with_no_day_never_opens() {
                 values: vec![
                     "configuration:\n  rebootSentinel: /var/run/g\n  drainTimeout: 5m\n".into(),
                 ],
+                sets: Vec::new(),
                 image_tag: None,
             },
             container: "kured".into(),
@@ -392,6 +395,7 @@ fn unreadable_input_is_an_error_on_the_right_argument() {
                 source: KuredSource::Chart {
                     chart_version: "5.11.0".into(),
                     values: vec!["a: 1\n".into(), "configuration: [unclosed\n".into()],
+                    sets: Vec::new(),
                     image_tag: None,
                 },
                 container: "kured".into(),
@@ -517,4 +521,131 @@ fn image_versions() {
     for (image, want) in cases {
         assert_eq!(image_version(image), want, "{image:?}");
     }
+}
+
+fn with_sets(version: &str, values: &[&str], sets: &[(&str, &str)]) -> KuredInput {
+    use crate::chart::set::{SetAttribute, SetType, SetValue};
+    let mut input = chart_entries(version, values);
+    if let KuredSource::Chart { sets: entries, .. } = &mut input.source {
+        *entries = sets
+            .iter()
+            .enumerate()
+            .map(|(index, (name, value))| SetEntry {
+                attribute: SetAttribute::Set,
+                index,
+                name: name.to_string(),
+                value: SetValue::Text(value.to_string()),
+                kind: SetType::Auto,
+            })
+            .collect();
+    }
+    input
+}
+
+#[test]
+fn set_entries_give_the_answers_of_the_same_values_document() {
+    use crate::chart::set::SetAttribute;
+    // One chart version per sentinel band: no sentinel mount, the 4.x-5.3.x arg, 5.4.0's
+    // top-level switch, and the configuration switch from 5.4.1 on.
+    for version in ["4.0.0", "5.3.2", "5.4.0", "5.11.0"] {
+        let from_values = evaluate(
+            &policy(None, &[]),
+            &chart(
+                version,
+                "configuration:\n  rebootSentinel: /sentinel/gated-reboot-required\n  drainTimeout: 0\n",
+            ),
+            &incident_gate(),
+        );
+        let from_sets = evaluate(
+            &policy(None, &[]),
+            &with_sets(
+                version,
+                &[],
+                &[
+                    (
+                        "configuration.rebootSentinel",
+                        "/sentinel/gated-reboot-required",
+                    ),
+                    ("configuration.drainTimeout", "0"),
+                ],
+            ),
+            &incident_gate(),
+        );
+        let outline = |r: &PolicyReport| -> Vec<(FindingKind, String, String)> {
+            r.findings
+                .iter()
+                .map(|f| (f.kind, f.summary.clone(), f.detail.clone()))
+                .collect()
+        };
+        assert_eq!(
+            outline(&from_sets),
+            outline(&from_values),
+            "chart {version}"
+        );
+        assert!(!from_sets.findings.is_empty(), "chart {version}");
+        assert_eq!(from_sets.drain_timeout, from_values.drain_timeout);
+        assert_eq!(from_sets.recommended_values, from_values.recommended_values);
+        // Findings about a setting land on the entry that wrote it.
+        for f in &from_sets.findings {
+            if f.kind == FindingKind::DrainTimeoutUnbounded {
+                assert_eq!(
+                    f.field,
+                    Field::Kured(KuredField::Set {
+                        attribute: SetAttribute::Set,
+                        index: 1,
+                        part: crate::chart::set::SetPart::Value
+                    }),
+                    "chart {version}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_set_entry_after_the_documents_wins_and_is_at_fault() {
+    use crate::chart::set::{SetAttribute, SetPart};
+    let report = evaluate(
+        &policy(None, &[]),
+        &with_sets(
+            "5.11.0",
+            &[FIXED],
+            &[("configuration.rebootSentinel", "/sentinel/x")],
+        ),
+        &incident_gate(),
+    );
+    let errs = errors(&report);
+    assert_eq!(kinds(&errs), [FindingKind::SentinelDivergence]);
+    assert_eq!(
+        errs[0].field,
+        Field::Kured(KuredField::Set {
+            attribute: SetAttribute::Set,
+            index: 0,
+            part: SetPart::Value
+        })
+    );
+}
+
+#[test]
+fn a_set_entry_helm_refuses_is_an_error_on_its_name() {
+    use crate::chart::set::{SetAttribute, SetPart};
+    let err = analyse_kured(
+        &with_sets(
+            "5.11.0",
+            &["configuration: x\n"],
+            &[("configuration.period", "1h")],
+        ),
+        &HostPathAliases::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind, FindingKind::ChartValuesInvalid);
+    assert_eq!(
+        err.field,
+        Field::Kured(KuredField::Set {
+            attribute: SetAttribute::Set,
+            index: 0,
+            part: SetPart::Name
+        })
+    );
+    assert!(err.detail.starts_with("set[0].name: "), "{}", err.detail);
 }

@@ -16,7 +16,8 @@
 /// }
 /// ```
 ///
-/// Each field is written `name: Attr<T> => spec`, where `T` implements
+/// Each field is written `name: Attr<T> => spec`; a raw identifier names the attribute
+/// without its `r#` (`r#type` is the attribute `type`). `T` implements
 /// [`Typed`](crate::model::Typed), [`Decode`](crate::model::Decode) and
 /// [`Encode`](crate::model::Encode), and `spec` is an expression giving a
 /// [`Spec`](crate::model::Spec) (it is evaluated each time the schema is built or computed
@@ -60,7 +61,7 @@ macro_rules! model {
                     "`", stringify!($field),
                     "`: the attribute's name, as the schema, paths and messages spell it."
                 )]
-                pub const $field: &'static str = stringify!($field);
+                pub const $field: &'static str = $crate::model::field_name(stringify!($field));
             )*
         }
 
@@ -96,7 +97,7 @@ macro_rules! model {
             fn encode(&self) -> $crate::value::Value {
                 $crate::value::Value::Object(::std::collections::BTreeMap::from([
                     $((
-                        ::std::string::String::from(stringify!($field)),
+                        ::std::string::String::from($crate::model::field_name(stringify!($field))),
                         $crate::model::Encode::encode(&self.$field),
                     ),)*
                 ]))
@@ -106,7 +107,10 @@ macro_rules! model {
         impl $(<$lt>)? $crate::model::Model for $name $(<$lt>)? {
             fn attributes() -> ::std::vec::Vec<$crate::schema::Attribute> {
                 ::std::vec![
-                    $(<$ty as $crate::model::Typed>::attribute(stringify!($field), $spec),)*
+                    $(<$ty as $crate::model::Typed>::attribute(
+                        $crate::model::field_name(stringify!($field)),
+                        $spec,
+                    ),)*
                 ]
             }
 
@@ -115,7 +119,7 @@ macro_rules! model {
                     $(
                         if $crate::model::Spec::is_computed(&$spec) {
                             map.insert(
-                                ::std::string::String::from(stringify!($field)),
+                                ::std::string::String::from($crate::model::field_name(stringify!($field))),
                                 $crate::model::Encode::encode(&self.$field),
                             );
                         }
@@ -136,7 +140,10 @@ macro_rules! model {
             // Every field is read, so one request reports every invalid field.
             let mut invalid = false;
             $(
-                let $field = match d.attribute::<$ty>(value, stringify!($field)) {
+                let $field = match d.attribute::<$ty>(
+                    value,
+                    $crate::model::field_name(stringify!($field)),
+                ) {
                     ::core::result::Result::Ok(attr) => attr,
                     ::core::result::Result::Err($crate::model::Invalid) => {
                         invalid = true;

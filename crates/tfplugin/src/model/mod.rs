@@ -55,6 +55,18 @@ pub use spec::{Spec, Typed, object_type};
 use crate::schema::Attribute;
 use crate::value::Value;
 
+/// The attribute a field of [`model!`](crate::model!) stands for: its name without the
+/// `r#` of a raw identifier, so that a keyword such as `type` can be an attribute.
+pub const fn field_name(field: &'static str) -> &'static str {
+    match field.as_bytes() {
+        [b'r', b'#', rest @ ..] => match std::str::from_utf8(rest) {
+            Ok(name) => name,
+            Err(_) => field,
+        },
+        _ => field,
+    }
+}
+
 /// A struct declared with [`model!`](crate::model!): a block or nested object whose
 /// attributes are its fields.
 pub trait Model: Typed + Encode + Default {

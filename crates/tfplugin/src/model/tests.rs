@@ -36,6 +36,14 @@ crate::model! {
 }
 
 crate::model! {
+    /// A keyword as an attribute name.
+    #[derive(Debug, PartialEq)]
+    struct Keyword {
+        r#type: Attr<String> => Spec::optional("Spelt `type` in the schema."),
+    }
+}
+
+crate::model! {
     /// A model that borrows its strings from the value.
     struct Borrowed<'v> {
         text: Attr<&'v str> => Spec::optional("Text, not copied."),
@@ -388,4 +396,34 @@ fn function_arguments_name_the_path_inside_them() {
     assert!(err.text.starts_with("values[1] is null: "), "{}", err.text);
     let err = argument::<String>(&arguments, 2, "missing").expect_err("no such argument");
     assert_eq!(err.argument, Some(2));
+}
+
+#[test]
+fn a_raw_identifier_names_the_attribute_without_its_prefix() {
+    assert_eq!(Keyword::r#type, "type");
+    assert_eq!(field_name("r#type"), "type");
+    assert_eq!(field_name("read_only"), "read_only");
+    let names: Vec<String> = Keyword::attributes().into_iter().map(|a| a.name).collect();
+    assert_eq!(names, ["type"]);
+    let value = Value::Object(BTreeMap::from([(
+        "type".to_string(),
+        Value::string("string"),
+    )]));
+    let (keyword, diags) = {
+        let mut diags = Diagnostics::new();
+        let decoded = decode_object::<Keyword>(&value, &mut diags);
+        (decoded, diags)
+    };
+    assert!(diags.is_empty(), "{diags:?}");
+    assert_eq!(
+        keyword.map(|k| k.r#type),
+        Some(Attr::Known("string".to_string()))
+    );
+    let mut object = Value::Object(BTreeMap::new());
+    Keyword {
+        r#type: Attr::Known("auto".into()),
+    }
+    .encode()
+    .clone_into(&mut object);
+    assert_eq!(object.get("type"), Some(&Value::string("auto")));
 }

@@ -1,0 +1,66 @@
+# kured installed by a helm_release that overrides values with `set` entries: the policy
+# takes the same entries, so the release and the checks cannot drift apart. With the helm
+# provider in the stack, write `set = helm_release.kured.set` (and the same for
+# `set_list` and `set_sensitive`); helm provider 2.x's blocks and 3.x's lists both pass
+# unchanged. Here the entries sit in locals, so the example plans without a cluster.
+terraform {
+  required_providers {
+    kured = {
+      source = "rebootgate/kured"
+    }
+  }
+}
+
+variable "slack_hook_url" {
+  description = "Where kured posts its reboot messages."
+  type        = string
+  sensitive   = true
+  default     = "https://hooks.slack.example/services/T000/B000/XXXX"
+}
+
+locals {
+  # What `helm_release.kured.set` holds, read with Helm's --set rules: dots between keys,
+  # "\\." in HCL for a dot inside a key, `name[0]` for a list element, "\\," for a comma.
+  kured_set = [
+    { name = "configuration.rebootSentinel", value = "/var/run/gated-reboot-required" },
+    { name = "configuration.drainTimeout", value = "30m" },
+    { name = "configuration.timeZone", value = "Europe/Berlin" },
+    { name = "configuration.startTime", value = "02:00", type = "string" },
+    { name = "configuration.endTime", value = "05:00", type = "string" },
+    { name = "podAnnotations.example\\.com/team", value = "platform" },
+  ]
+  kured_set_list = [
+    { name = "configuration.rebootDays", value = ["mo", "tu", "we", "th"] },
+  ]
+}
+
+# resource "helm_release" "kured" {
+#   name       = "kured"
+#   repository = "https://kubereboot.github.io/charts"
+#   chart      = "kured"
+#   version    = "5.11.0"
+#   set           = local.kured_set
+#   set_list      = local.kured_set_list
+#   set_sensitive = [{ name = "configuration.slackHookUrl", value = var.slack_hook_url }]
+# }
+
+resource "kured_gated_reboot_policy" "nodes" {
+  sentinel_host_path = "/var/run/gated-reboot-required"
+
+  kured = {
+    chart_version = "5.11.0"
+    set           = local.kured_set
+    set_list      = local.kured_set_list
+    set_sensitive = [{ name = "configuration.slackHookUrl", value = var.slack_hook_url }]
+  }
+
+  gate = {
+    sentinel_path = "/host/var-run/gated-reboot-required"
+    host_path     = "/var/run"
+    mount_path    = "/host/var-run"
+  }
+}
+
+output "reboot_window" {
+  value = kured_gated_reboot_policy.nodes.reboot_window
+}
