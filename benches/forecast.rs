@@ -24,8 +24,7 @@ use kured_core::forecast::budgets::Budgets;
 use kured_core::forecast::cluster::ClusterObjects;
 use kured_core::forecast::simulate::{Input, simulate};
 use kured_core::forecast::{Forecast, Outcome, Request, Settings, forecast, rollout_nodes};
-use kured_core::pdb::coverage::DRAIN_DEADLOCK;
-use kured_core::pdb::{Options, coverage};
+use kured_core::pdb::{BudgetFinding, Options, coverage};
 use measure::{figure, median_of, ms, runs};
 use serde_json::json;
 
@@ -133,7 +132,7 @@ fn check(objects: &ClusterObjects, report: &kured_core::pdb::Report, result: &Fo
     let deadlocked: BTreeSet<(&str, &str)> = report
         .budgets
         .iter()
-        .filter(|b| b.findings.contains(&DRAIN_DEADLOCK))
+        .filter(|b| b.findings.contains(&BudgetFinding::DrainDeadlock))
         .map(|b| (b.namespace.as_str(), b.name.as_str()))
         .collect();
     let mut stuck = BTreeSet::new();

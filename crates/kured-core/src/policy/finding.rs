@@ -93,9 +93,27 @@ finding_kinds! {
     /// The values cannot be rendered by the chart.
     ChartValuesInvalid => "chart-values-invalid", Error,
         "The chart values are not valid YAML, or the chart cannot render them.";
+    /// The chart version is rendered as another release.
+    ChartVersionNotModelled => "chart-version-not-modelled", Warning,
+        "The chart version is newer than the newest modelled, or was never released, so another release's templates are modelled.";
     /// The chart renders, with something worth knowing.
     ChartNote => "chart-note", Warning,
-        "The chart renders, but with something worth knowing (a chart newer than modelled, an image tag that is not a version, a value the template turns into something else).";
+        "The chart renders, but with something worth knowing (an image tag that is not a version, a value the template turns into something else).";
+    /// A values key the chart has no such key for.
+    UnknownValuesKey => "unknown-values-key", Warning,
+        "A values key under one of the chart's own sections is one no chart release reads (a typo, or a key the chart never had), so Helm ignores it.";
+    /// A values key of other chart releases.
+    ValuesKeyNotInRelease => "values-key-not-in-release", Warning,
+        "A values key that other chart releases read but this one does not, so Helm ignores it.";
+    /// A quoted boolean.
+    QuotedBoolean => "quoted-boolean", Warning,
+        "A boolean value is written as a string such as \"false\", which Helm's templates read as true.";
+    /// A number where the chart prints a string.
+    NumberForString => "number-for-string", Warning,
+        "A number where the chart expects a string: Helm prints it as Go's float64 (`1000000` becomes `1e+06`).";
+    /// A single value where the chart expects a list.
+    ScalarForList => "scalar-for-list", Warning,
+        "A single value where the chart ranges over a list.";
     /// A DaemonSet manifest cannot be read.
     ManifestUnreadable => "manifest-unreadable", Error,
         "A DaemonSet manifest (given, or read from the cluster) cannot be read.";

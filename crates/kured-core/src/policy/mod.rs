@@ -9,13 +9,15 @@
 //! - [`resolve`]: kured's and the gate's files, followed to the node;
 //! - [`sources`]: where each kured setting is written, for findings about it;
 //! - [`settings_findings`]: kured's settings checked (window, flags, blockers);
-//! - [`drain`]: what known drain blockers do to kured's drains.
+//! - [`drain`]: what known drain blockers do to kured's drains;
+//! - [`values_notes`]: chart values Helm would take other than as meant.
 
 pub mod drain;
 pub mod finding;
 pub mod resolve;
 pub mod settings_findings;
 pub mod sources;
+pub mod values_notes;
 
 use crate::base::node_path::{HostPathAliases, clean};
 use crate::base::version::Version;
@@ -125,16 +127,33 @@ pub fn analyse_kured(
                 namespace: "kube-system".to_string(),
             };
             let rendered = chart::render_kured(&request).map_err(chart_finding)?;
-            for note in &rendered.warnings {
+            let notes = rendered
+                .version_warnings
+                .iter()
+                .map(|note| {
+                    (
+                        FindingKind::ChartVersionNotModelled,
+                        KuredField::ChartVersion,
+                        note,
+                    )
+                })
+                .chain(
+                    rendered
+                        .warnings
+                        .iter()
+                        .map(|note| (FindingKind::ChartNote, KuredField::Values(None), note)),
+                );
+            for (kind, field, note) in notes {
                 // The note's first clause is its gist; the whole note is the detail.
                 let gist = note.split(';').next().unwrap_or(note);
                 warnings.push(Finding::new(
-                    FindingKind::ChartNote,
-                    Field::Kured(KuredField::Values(None)),
+                    kind,
+                    Field::Kured(field),
                     format!("kured chart {}: {gist}", rendered.modelled_as),
                     note.clone(),
                 ));
             }
+            warnings.extend(values_notes::check(rendered.release, values));
             (
                 rendered.template,
                 rendered.app_version,
