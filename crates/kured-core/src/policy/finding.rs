@@ -166,8 +166,8 @@ finding_kinds! {
     GateReadOnly => "gate-read-only", Error,
         "The gate's mount is read-only, so it cannot write its file.";
     /// Some nodes run kured but no ready gate pod.
-    NodesWithoutGate => "nodes-without-gate", Warning,
-        "Some nodes run kured but no ready gate pod, so they never reboot (live mode).";
+    NodesWithoutGate => "nodes-without-gate", Error,
+        "Some nodes run kured but no ready gate pod, so they never reboot (live mode); a warning with `allow_ungated_nodes`.";
     /// A setting's value only the cluster knows.
     SettingUnknowable => "setting-unknowable", Warning,
         "A kured setting comes from `valueFrom`, so only the cluster knows it.";
@@ -290,6 +290,8 @@ pub struct Finding {
     pub detail: String,
     /// The change that resolves it, where the model knows one.
     pub fix: Option<Fix>,
+    /// The kind's severity, unless the user allowed the finding (see [`Finding::allowed`]).
+    severity: Severity,
 }
 
 impl Finding {
@@ -307,7 +309,15 @@ impl Finding {
             summary: summary.into(),
             detail: detail.into(),
             fix: None,
+            severity: kind.severity(),
         }
+    }
+
+    /// The same finding as a warning: the user accepted it for now (an argument such as
+    /// `allow_ungated_nodes` says so), so it is shown but does not fail the plan.
+    pub fn allowed(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
     }
 
     /// The same finding, about kured's `flag`.
@@ -327,9 +337,9 @@ impl Finding {
         self.kind.code()
     }
 
-    /// The kind's severity.
+    /// How bad it is: the kind's severity, or a warning once allowed.
     pub fn severity(&self) -> Severity {
-        self.kind.severity()
+        self.severity
     }
 }
 

@@ -555,18 +555,24 @@ fn check_sentinels(
     }
 }
 
-/// A warning for nodes that run kured but no ready gate pod (known only in live mode).
-pub fn nodes_without_gate_finding(nodes: &[String]) -> Option<Finding> {
+/// Nodes that run kured but no ready gate pod (known only in live mode): an error, or a
+/// warning when `allow` says a rollout of the gate is under way.
+pub fn nodes_without_gate_finding(nodes: &[String], allow: bool) -> Option<Finding> {
     (!nodes.is_empty()).then(|| {
-        Finding::new(
+        let finding = Finding::new(
             FindingKind::NodesWithoutGate,
             Field::Gate(GateField::Whole),
-            format!("{} node(s) run kured but no ready gate pod: they will never reboot", nodes.len()),
             format!(
-                "No ready gate pod writes the gated sentinel on: {}. Check the gate DaemonSet's node selector, tolerations and readiness.",
+                "{} node(s) run kured but no ready gate pod: they will never reboot ({})",
+                nodes.len(),
                 nodes.join(", ")
             ),
-        )
+            format!(
+                "No ready gate pod writes the gated sentinel on: {}. Check the gate DaemonSet's node selector, tolerations and readiness. While the gate is still rolling out to these nodes, allow_ungated_nodes = true keeps this a warning.",
+                nodes.join(", ")
+            ),
+        );
+        if allow { finding.allowed() } else { finding }
     })
 }
 

@@ -518,3 +518,24 @@ fn image_versions() {
         assert_eq!(image_version(image), want, "{image:?}");
     }
 }
+
+#[test]
+fn ungated_nodes_are_an_error_unless_allowed() {
+    let nodes = vec!["node-2".to_string(), "node-3".to_string()];
+    let strict = nodes_without_gate_finding(&nodes, false).expect("a finding");
+    assert_eq!(
+        (strict.kind, strict.severity()),
+        (FindingKind::NodesWithoutGate, Severity::Error)
+    );
+    assert!(
+        strict.summary.ends_with("(node-2, node-3)"),
+        "{}",
+        strict.summary
+    );
+    let allowed = nodes_without_gate_finding(&nodes, true).expect("a finding");
+    assert_eq!(
+        (allowed.kind, allowed.severity()),
+        (FindingKind::NodesWithoutGate, Severity::Warning)
+    );
+    assert_eq!(nodes_without_gate_finding(&[], false), None);
+}
