@@ -238,12 +238,33 @@ pub struct Change {
     pub value: String,
 }
 
+/// Where a [`Fragment`] goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FragmentTarget {
+    /// One more entry of the chart's `values`, after the others (Helm merges it last).
+    Values,
+    /// A strategic-merge patch of the kured DaemonSet (`kubectl patch --type strategic`);
+    /// for a manifest, the same edit made in it.
+    DaemonSetPatch,
+}
+
+/// The fix as text the user can paste.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fragment {
+    /// Where it goes.
+    pub target: FragmentTarget,
+    /// YAML.
+    pub text: String,
+}
+
 /// How to make a finding go away: every change listed, together.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Fix {
     /// The changes, all needed.
     pub changes: Vec<Change>,
+    /// The changes to kured as one fragment to paste, where the model can write them.
+    pub fragment: Option<Box<Fragment>>,
 }
 
 impl Fix {
@@ -258,6 +279,12 @@ impl Fix {
             setting: setting.into(),
             value: value.into(),
         });
+        self
+    }
+
+    /// This fix, with its fragment to paste (none when `fragment` is `None`).
+    pub fn pasting(mut self, fragment: Option<Fragment>) -> Fix {
+        self.fragment = fragment.map(Box::new);
         self
     }
 }

@@ -14,12 +14,13 @@
 
 pub mod drain;
 pub mod finding;
+pub mod fragments;
 pub mod resolve;
 pub mod settings_findings;
 pub mod sources;
 pub mod values_notes;
 
-use crate::base::node_path::{HostPathAliases, clean};
+use crate::base::node_path::{HostPathAliases, base, clean, dir};
 use crate::base::version::Version;
 use crate::chart::recommended;
 use crate::chart::{self, ChartError, ChartRequest};
@@ -32,7 +33,10 @@ use crate::policy::resolve::{
     GateError, GatePath, KuredOutcome, ResolveError, check_host_path_dir,
 };
 
-pub use finding::{Change, Field, Finding, FindingKind, Fix, GateField, KuredField, Severity};
+pub use finding::{
+    Change, Field, Finding, FindingKind, Fix, Fragment, FragmentTarget, GateField, KuredField,
+    Severity,
+};
 pub use sources::SettingSources;
 
 /// kured's own default for the ungated sentinel.
@@ -213,7 +217,7 @@ pub fn analyse_kured(
         (Some(provenance), Some(chart)) => {
             SettingSources::chart(&provenance, chart, settings.as_ref())
         }
-        _ => SettingSources::Manifest,
+        _ => SettingSources::manifest(template.container(&input.container), settings.as_ref()),
     };
     check_kured_host_paths(
         &template,
@@ -444,13 +448,7 @@ fn check_sentinels(
     }
 
     let kured_field = Field::Kured(kured.sources.sentinel_field());
-    let sentinel_fix = |target: &str| match kured.modelled_chart {
-        Some(_) => Fix::set("configuration.rebootSentinel", target),
-        None => Fix::set(
-            "--reboot-sentinel",
-            format!("a container path that a hostPath mount maps to {target}"),
-        ),
-    };
+    let sentinel_fix = |target: &str| sentinel_fix(kured, target);
     match &kured.outcome {
         KuredOutcome::NodeFile { node_path, canonical, .. } => {
             if *canonical == upstream {
@@ -555,6 +553,46 @@ fn check_sentinels(
     }
 }
 
+/// The change that makes kured watch the node file `target`, with what to paste: the
+/// values for this chart band and kured version, or a patch of the DaemonSet.
+fn sentinel_fix(kured: &KuredAnalysis, target: &str) -> Fix {
+    let in_container = kured
+        .app_version
+        .is_none_or(|v| v >= crate::kured::sentinel::CONTAINER_CHECK_SINCE);
+    match (&kured.modelled_chart, &kured.sources) {
+        (Some(chart), _) => Fix::set("configuration.rebootSentinel", target).pasting(
+            recommended::recommended_values_for(*chart, kured.app_version, &clean(target))
+                .ok()
+                .map(fragments::values_text),
+        ),
+        (None, SettingSources::Manifest { container, .. }) => {
+            let value = if in_container {
+                format!(
+                    "/sentinel/{} with the node directory {} mounted at /sentinel",
+                    base(target),
+                    dir(target)
+                )
+            } else {
+                format!(
+                    "{target} (kured {} checks the node's filesystem)",
+                    kured
+                        .app_version
+                        .map_or_else(String::new, |v| v.to_string())
+                )
+            };
+            Fix::set("--reboot-sentinel", value).pasting(
+                container
+                    .as_deref()
+                    .map(|c| fragments::sentinel_patch(c, target, in_container)),
+            )
+        }
+        (None, SettingSources::Chart { .. }) => Fix::set(
+            "--reboot-sentinel",
+            format!("a container path that a hostPath mount maps to {target}"),
+        ),
+    }
+}
+
 /// Nodes that run kured but no ready gate pod (known only in live mode): an error, or a
 /// warning when `allow` says a rollout of the gate is under way.
 pub fn nodes_without_gate_finding(nodes: &[String], allow: bool) -> Option<Finding> {
@@ -579,7 +617,7 @@ pub fn nodes_without_gate_finding(nodes: &[String], allow: bool) -> Option<Findi
 /// The recommended chart values, in chart mode, for a target node file.
 pub fn recommendation(kured: &KuredAnalysis, target: &str) -> Option<String> {
     let chart = kured.modelled_chart?;
-    recommended::recommended_values(chart, &clean(target)).ok()
+    recommended::recommended_values_for(chart, kured.app_version, &clean(target)).ok()
 }
 
 fn chart_finding(err: ChartError) -> Finding {
