@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use support::diagnostics::{line_of, plan_json};
 use support::fake_apiserver::{FakeApiServer, Fault, count_by_path};
+use support::fixes::{PATCH_HEADING, fragment, strategic_merge, yaml};
 use support::kured::{live_stack, live_stack_with};
 
 fn kured_daemonset(host_path: &str) -> Value {
@@ -168,10 +169,37 @@ resource "kured_gated_reboot_policy" "p" {{
         )
     };
     let server = cluster("/sentinel");
-    live_stack(&server.url(), &policy(""))
-        .plan()
-        .assert_failure("diverged live DaemonSets")
-        .assert_contains("kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required");
+    let dir = live_stack(&server.url(), &policy("allow_ungated_nodes = true"));
+    let plan = plan_json(&dir);
+    plan.output.assert_code(1, "diverged live DaemonSets");
+    let divergence = plan.only("sentinel-divergence");
+    assert!(
+        divergence.summary.contains(
+            "kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required"
+        ),
+        "{divergence:#?}"
+    );
+    // The fix is a patch of the live DaemonSet; patched, the cluster passes.
+    let patch = yaml(&fragment(divergence, PATCH_HEADING));
+    let mut patched = kured_daemonset("/sentinel");
+    strategic_merge(&mut patched, &patch);
+    let mut objects = vec![patched, gate_daemonset()];
+    for node in ["node-1", "node-2", "node-3"] {
+        objects.push(pod("kured", node, true));
+    }
+    objects.push(pod("sentinel-gate", "node-1", true));
+    let server = FakeApiServer::start(objects);
+    let dir = live_stack(&server.url(), &policy("allow_ungated_nodes = true"));
+    let replan = plan_json(&dir);
+    replan
+        .output
+        .assert_code(0, "the patched DaemonSet meets the gate");
+    assert_eq!(
+        replan.codes(),
+        ["nodes-without-gate"],
+        "{:#?}",
+        replan.diagnostics
+    );
 
     // Aligned, but node-2's gate pod is not ready and node-3 has none.
     let server = cluster("/var/run");
