@@ -251,6 +251,25 @@ fn check_kured_host_paths(
         if let Some(volume) = template.volume(&mount.name) {
             if let VolumeSource::HostPath { path, .. } = &volume.source {
                 if let Err(err) = check_host_path_dir(path) {
+                    // A chart derives the path; a manifest writes it.
+                    let (detail, fix) = match field {
+                        KuredField::Values(_) => (
+                            format!(
+                                "{err}. The kured chart derives this hostPath from dir(configuration.rebootSentinel)."
+                            ),
+                            Fix::set(
+                                "configuration.rebootSentinel",
+                                "the absolute node path of the gated sentinel, for example /var/run/gated-reboot-required",
+                            ),
+                        ),
+                        _ => (
+                            format!("{err}."),
+                            Fix::set(
+                                format!("hostPath.path of volume {:?}", volume.name),
+                                "the absolute node directory that holds the gated sentinel, for example /var/run",
+                            ),
+                        ),
+                    };
                     findings.push(
                         Finding::new(
                             FindingKind::HostPathNotAbsolute,
@@ -259,14 +278,9 @@ fn check_kured_host_paths(
                                 "kured's volume {:?} has hostPath {path:?}, which is not an absolute directory",
                                 volume.name
                             ),
-                            format!(
-                                "{err}. The kured chart derives this hostPath from dir(configuration.rebootSentinel)."
-                            ),
+                            detail,
                         )
-                        .with_fix(Fix::set(
-                            "configuration.rebootSentinel",
-                            "the absolute node path of the gated sentinel, for example /var/run/gated-reboot-required",
-                        )),
+                        .with_fix(fix),
                     );
                 }
             }

@@ -539,3 +539,38 @@ fn ungated_nodes_are_an_error_unless_allowed() {
     );
     assert_eq!(nodes_without_gate_finding(&[], false), None);
 }
+
+#[test]
+fn a_manifest_host_path_fix_names_the_volume_not_a_chart_key() {
+    let manifest = KuredInput {
+        source: KuredSource::Manifest {
+            text: r#"{"kind": "DaemonSet", "metadata": {"name": "kured"}, "spec": {"template": {"spec": {
+                "containers": [{"name": "kured", "image": "ghcr.io/kubereboot/kured:1.21.0",
+                    "args": ["--reboot-sentinel=/sentinel/gated-reboot-required", "--drain-timeout=5m"],
+                    "volumeMounts": [{"name": "sentinel", "mountPath": "/sentinel"}]}],
+                "volumes": [{"name": "sentinel", "hostPath": {"path": "var/run"}}]}}}}"#
+                .to_string(),
+        },
+        container: "kured".to_string(),
+    };
+    let report = evaluate(&policy(None, &[]), &manifest, &incident_gate());
+    let host_path = report
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::HostPathNotAbsolute)
+        .expect("a host-path-not-absolute finding");
+    let fix = host_path
+        .fix
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        fix.starts_with("set hostPath.path of volume \"sentinel\" to"),
+        "{fix}"
+    );
+    assert!(
+        !host_path.detail.contains("configuration."),
+        "{}",
+        host_path.detail
+    );
+}
