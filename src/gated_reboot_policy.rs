@@ -35,7 +35,7 @@ tfplugin::model! {
         pub reboot_window: Attr<String> => Spec::computed("kured's reboot window on one line: days, start, end and time zone."),
         pub drain_timeout: Attr<String> => Spec::computed("kured's drain timeout as a Go duration; `0s` means a drain may wait forever."),
         pub warnings: Attr<Vec<String>> => Spec::computed("What could not be checked or deserves attention, each as `[code] summary: detail`; each is also shown as a warning."),
-        pub recommended_values: Attr<String> => Spec::computed("Chart values (YAML) that make this chart version's kured watch `sentinel_host_path`, or the gate's node file; null without a chart version."),
+        pub recommended_values: Attr<String> => Spec::computed("Chart values (YAML), to apply last, that make this chart version's kured (at the version its image runs, from `image_tag` or `image.tag` when set) watch `sentinel_host_path`, or the gate's node file; null without a chart version."),
     }
 }
 

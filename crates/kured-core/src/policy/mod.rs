@@ -462,7 +462,7 @@ fn check_sentinels(
     }
 
     let kured_field = Field::Kured(kured.sources.sentinel_field());
-    let sentinel_fix = |target: &str| sentinel_fix(kured, target);
+    let sentinel_fix = |target: &str| watch_fix(kured, target);
     match &kured.outcome {
         KuredOutcome::NodeFile { node_path, canonical, .. } => {
             if *canonical == upstream {
@@ -569,7 +569,7 @@ fn check_sentinels(
 
 /// The change that makes kured watch the node file `target`, with what to paste: the
 /// values for this chart band and kured version, or a patch of the DaemonSet.
-fn sentinel_fix(kured: &KuredAnalysis, target: &str) -> Fix {
+fn watch_fix(kured: &KuredAnalysis, target: &str) -> Fix {
     let in_container = kured
         .app_version
         .is_none_or(|v| v >= crate::kured::sentinel::CONTAINER_CHECK_SINCE);
