@@ -65,6 +65,9 @@ fn fragment_heading(target: FragmentTarget) -> &'static str {
         FragmentTarget::DaemonSetPatch => {
             "Patch the kured DaemonSet with (kubectl patch --type strategic), or make the same change in its manifest:"
         }
+        FragmentTarget::GateDaemonSetPatch => {
+            "Patch the gate's DaemonSet with (kubectl patch --type strategic), or make the same change in its manifest:"
+        }
     }
 }
 

@@ -11,7 +11,9 @@ mod support;
 
 use serde_json::{Value, json};
 use support::diagnostics::{Diagnostic, JsonPlan, plan_json};
-use support::fixes::{PATCH_HEADING, VALUES_HEADING, fragment, strategic_merge, yaml};
+use support::fixes::{
+    GATE_PATCH_HEADING, PATCH_HEADING, VALUES_HEADING, fragment, strategic_merge, yaml,
+};
 use support::kured::{HEADER, stack_with_files};
 use support::terraform::Workdir;
 
@@ -347,5 +349,55 @@ fn a_variable_is_patched_where_kured_reads_it() {
     dir.write("kured.json", &manifest.to_string());
     let replan = plan_json(&dir);
     replan.output.assert_code(0, "fixed");
+    assert!(replan.codes().is_empty(), "{:#?}", replan.diagnostics);
+}
+
+#[test]
+fn a_read_only_gate_gets_a_patch_of_its_own_daemonset() {
+    let gate = json!({
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": "sentinel-gate", "namespace": "kube-system"},
+        "spec": {"template": {"spec": {
+            "containers": [{
+                "name": "gate",
+                "image": "registry.example/gate:1",
+                "volumeMounts": [{"name": "var-run", "mountPath": "/host/var-run/", "readOnly": true}]
+            }],
+            "volumes": [{"name": "var-run", "hostPath": {"path": "/var/run"}}]
+        }}}
+    });
+    let body = r#"
+resource "kured_gated_reboot_policy" "p" {
+  kured = {
+    chart_version = "5.11.0"
+    values        = ["configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n"]
+  }
+  gate = {
+    daemonset_manifest = file("gate.json")
+    sentinel_path      = "/host/var-run/gated-reboot-required"
+  }
+}
+"#;
+    let dir = stack_with_files(body, &[("gate.json", &gate.to_string())]);
+    let plan = plan_json(&dir);
+    plan.output.assert_code(1, "a read-only gate");
+    let read_only = plan.only("gate-read-only");
+    assert_eq!(
+        read_only.line,
+        Some(support::diagnostics::line_of(&dir, "daemonset_manifest")),
+        "on the gate's manifest: {read_only:#?}"
+    );
+    assert!(
+        read_only.detail.contains(
+            "Fix: set readOnly of the volumeMount at /host/var-run/ of container \"gate\" to false."
+        ),
+        "{read_only:#?}"
+    );
+    let patch = yaml(&fragment(read_only, GATE_PATCH_HEADING));
+    let mut patched = gate.clone();
+    strategic_merge(&mut patched, &patch);
+    dir.write("gate.json", &patched.to_string());
+    let replan = plan_json(&dir);
+    replan.output.assert_code(0, "writable");
     assert!(replan.codes().is_empty(), "{:#?}", replan.diagnostics);
 }

@@ -10,6 +10,7 @@ use super::diagnostics::Diagnostic;
 
 pub const VALUES_HEADING: &str =
     "Paste as one more entry at the end of kured.values (Helm merges it last):";
+pub const GATE_PATCH_HEADING: &str = "Patch the gate's DaemonSet with (kubectl patch --type strategic), or make the same change in its manifest:";
 pub const PATCH_HEADING: &str = "Patch the kured DaemonSet with (kubectl patch --type strategic), or make the same change in its manifest:";
 
 /// The fragment printed under `heading` in a diagnostic's detail, without its indent.

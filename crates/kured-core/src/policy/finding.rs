@@ -246,6 +246,8 @@ pub enum FragmentTarget {
     /// A strategic-merge patch of the kured DaemonSet (`kubectl patch --type strategic`);
     /// for a manifest, the same edit made in it.
     DaemonSetPatch,
+    /// The same, of the gate's DaemonSet.
+    GateDaemonSetPatch,
 }
 
 /// The fix as text the user can paste.

@@ -99,6 +99,19 @@ pub fn sentinel_patch(container: &Container, node_path: &str, in_container: bool
     patch(patched, volumes)
 }
 
+/// A patch of the gate's DaemonSet that makes the mount at `mount_path` of `container`
+/// writable.
+pub fn gate_writable_patch(container: &str, mount_path: &str) -> Fragment {
+    let container = json!({
+        "name": container,
+        "volumeMounts": [{"mountPath": mount_path, "readOnly": false}],
+    });
+    Fragment {
+        target: FragmentTarget::GateDaemonSetPatch,
+        ..patch(container, None)
+    }
+}
+
 /// `spec.template.spec` with one container and, when given, volumes.
 fn patch(container: Json, volumes: Option<Json>) -> Fragment {
     let mut spec = json!({"containers": [container]});

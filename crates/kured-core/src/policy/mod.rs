@@ -555,14 +555,31 @@ fn check_sentinels(
         }
     }
     if gate.read_only {
+        let (field, fix) = match &gate.mount {
+            Some(mount) => (
+                GateField::Manifest,
+                Fix::set(
+                    format!(
+                        "readOnly of the volumeMount at {} of container {:?}",
+                        mount.mount_path, mount.container
+                    ),
+                    "false",
+                )
+                .pasting(Some(fragments::gate_writable_patch(
+                    &mount.container,
+                    &mount.mount_path,
+                ))),
+            ),
+            None => (GateField::ReadOnly, Fix::set("gate.read_only", "false")),
+        };
         findings.push(
             Finding::new(
                 FindingKind::GateReadOnly,
-                Field::Gate(GateField::ReadOnly),
+                Field::Gate(field),
                 "the gate's mount is read-only, so the gate cannot write its sentinel",
                 format!("The gate's chain:\n{gate_chain}"),
             )
-            .with_fix(Fix::set("the gate's mount readOnly", "false")),
+            .with_fix(fix),
         );
     }
 }
