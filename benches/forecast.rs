@@ -24,8 +24,7 @@ use kured_core::forecast::budgets::Budgets;
 use kured_core::forecast::cluster::ClusterObjects;
 use kured_core::forecast::simulate::{Input, simulate};
 use kured_core::forecast::{Forecast, Outcome, Request, Settings, forecast, rollout_nodes};
-use kured_core::pdb::BudgetFinding;
-use kured_core::pdb::{Options, coverage};
+use kured_core::pdb::{BudgetFinding, Options, coverage};
 use measure::{figure, median_of, ms, runs};
 use serde_json::json;
 

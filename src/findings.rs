@@ -2,7 +2,7 @@
 //! followed by the fix and the finding's code, so that users and tests can match codes.
 
 use crate::inputs::Origins;
-use kured_core::policy::{Field, Finding, GateField, KuredField, Severity};
+use kured_core::policy::{Field, Finding, FragmentTarget, GateField, KuredField, Severity};
 use tfplugin::diag::{AttrPath, Diagnostics};
 
 /// The attribute path of a finding's field.
@@ -42,11 +42,37 @@ pub fn field_path(field: Field, origins: Origins) -> AttrPath {
     }
 }
 
-/// The finding's detail and, when known, the change that fixes it.
+/// The finding's detail and, when known, the change that fixes it and what to paste.
 fn explained(finding: &Finding) -> String {
-    match &finding.fix {
-        Some(fix) => format!("{}\n\nFix: {fix}.", finding.detail),
-        None => finding.detail.clone(),
+    let Some(fix) = &finding.fix else {
+        return finding.detail.clone();
+    };
+    let mut text = format!("{}\n\nFix: {fix}.", finding.detail);
+    if let Some(fragment) = &fix.fragment {
+        text.push_str("\n\n");
+        text.push_str(fragment_heading(fragment.target));
+        text.push('\n');
+        // Terraform wraps the lines of a detail but keeps indented ones as written.
+        for line in fragment.text.lines() {
+            text.push_str("\n  ");
+            text.push_str(line);
+        }
+    }
+    text
+}
+
+/// What a fragment is and where it goes.
+fn fragment_heading(target: FragmentTarget) -> &'static str {
+    match target {
+        FragmentTarget::Values => {
+            "Paste as one more entry at the end of kured.values (Helm merges it last):"
+        }
+        FragmentTarget::DaemonSetPatch => {
+            "Patch the kured DaemonSet with (kubectl patch --type strategic), or make the same change in its manifest:"
+        }
+        FragmentTarget::GateDaemonSetPatch => {
+            "Patch the gate's DaemonSet with (kubectl patch --type strategic), or make the same change in its manifest:"
+        }
     }
 }
 
@@ -79,7 +105,7 @@ pub fn report(findings: &[Finding], origins: Origins, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kured_core::policy::{FindingKind, Fix};
+    use kured_core::policy::{FindingKind, Fix, Fragment};
 
     #[test]
     fn a_values_entry_at_fault_is_its_index_and_a_live_manifest_is_its_name() {
@@ -120,6 +146,26 @@ mod tests {
         assert_eq!(
             warning_line(&finding),
             "[drain-timeout-unbounded] summary: Why.\n\nFix: set configuration.drainTimeout to 30m."
+        );
+    }
+
+    #[test]
+    fn a_fragment_follows_the_fix_indented_so_terraform_keeps_its_lines() {
+        let finding = Finding::new(
+            FindingKind::DrainTimeoutUnbounded,
+            Field::KnownDrainBlockers,
+            "summary",
+            "Why.",
+        )
+        .with_fix(
+            Fix::set("configuration.drainTimeout", "30m").pasting(Some(Fragment {
+                target: FragmentTarget::Values,
+                text: "configuration:\n  drainTimeout: 30m\n".into(),
+            })),
+        );
+        assert_eq!(
+            detail(&finding),
+            "Why.\n\nFix: set configuration.drainTimeout to 30m.\n\nPaste as one more entry at the end of kured.values (Helm merges it last):\n\n  configuration:\n    drainTimeout: 30m\n\nFinding code: drain-timeout-unbounded"
         );
     }
 }

@@ -26,6 +26,7 @@ tfplugin::model! {
         pub kured: Attr<KuredModel> => Spec::required(inputs::KURED_DESCRIPTION),
         pub gate: Attr<GateModel> => Spec::required(inputs::GATE_DESCRIPTION),
         pub known_drain_blockers: Attr<Vec<String>> => Spec::optional("PodDisruptionBudgets (`namespace/name`) known to block every drain, e.g. `data.kured_pdb_coverage.all.drain_blockers`. When the list is not empty the plan fails whatever kured's drain timeout: with none the drain hangs and kured holds its lock, with one the nodes that run their pods never reboot. Only `forceReboot` with a drain timeout passes, with a warning naming the budgets it violates."),
+        pub allow_ungated_nodes: Attr<bool> => Spec::optional("In live mode, nodes that run kured but no ready gate pod never reboot, which fails the plan (`nodes-without-gate`). `true` keeps it a warning, for a rollout of the gate in progress. Defaults to `false`."),
         pub kured_sentinel_host_path: Attr<String> => Spec::computed("The node file kured watches; null when kured uses a sentinel command or its sentinel cannot be known."),
         pub gate_sentinel_host_path: Attr<String> => Spec::computed("The node file the gate writes."),
         pub kured_sentinel_chain: Attr<Vec<String>> => Spec::computed("How kured's sentinel was derived, one step per entry: version, flags and environment, volume mount, hostPath, node path."),
@@ -34,7 +35,7 @@ tfplugin::model! {
         pub reboot_window: Attr<String> => Spec::computed("kured's reboot window on one line: days, start, end and time zone."),
         pub drain_timeout: Attr<String> => Spec::computed("kured's drain timeout as a Go duration; `0s` means a drain may wait forever."),
         pub warnings: Attr<Vec<String>> => Spec::computed("What could not be checked or deserves attention, each as `[code] summary: detail`; each is also shown as a warning."),
-        pub recommended_values: Attr<String> => Spec::computed("Chart values (YAML) that make this chart version's kured watch `sentinel_host_path`, or the gate's node file; null without a chart version."),
+        pub recommended_values: Attr<String> => Spec::computed("Chart values (YAML), to apply last, that make this chart version's kured (at the version its image runs, from `image_tag` or `image.tag` when set) watch `sentinel_host_path`, or the gate's node file; null without a chart version."),
     }
 }
 
@@ -128,12 +129,14 @@ async fn evaluate(
         Some(sentinel_host_path),
         Some(known_drain_blockers),
         Attr::Known(upstream),
+        Some(allow_ungated_nodes),
     ) = (
         kured,
         gate,
         config.sentinel_host_path.settled(),
         config.known_drain_blockers.settled(),
         config.upstream(),
+        config.allow_ungated_nodes.settled(),
     )
     else {
         return Some(Outcome::Unknown);
@@ -159,9 +162,10 @@ async fn evaluate(
     };
     let mut report = policy::check_policy(&policy_input, &kured, &gate, aliases);
     if let Some(nodes) = &resolved.nodes_without_gate {
-        report
-            .findings
-            .extend(policy::nodes_without_gate_finding(nodes));
+        report.findings.extend(policy::nodes_without_gate_finding(
+            nodes,
+            allow_ungated_nodes.copied().unwrap_or(false),
+        ));
     }
     Some(Outcome::Checked(Box::new(Evaluated {
         kured,

@@ -33,7 +33,7 @@ tfplugin::model! {
         pub budgets: Attr<Vec<BudgetModel>> => Spec::computed("One entry per PodDisruptionBudget, ordered by namespace and name."),
         pub drain_blockers: Attr<Vec<String>> => Spec::computed("`namespace/name` of the budgets with `blocks_drain`, less those in `exempt_budgets`: pass them to `kured_gated_reboot_policy.known_drain_blockers`."),
         pub orphaned_budgets: Attr<Vec<String>> => Spec::computed("`namespace/name` of the budgets that select no pod."),
-        pub multiply_covered_pods: Attr<Vec<String>> => Spec::computed("`namespace/pod: budget, budget` for each pod that more than one budget selects; the eviction API refuses such pods."),
+        pub multiply_covered_pods: Attr<Vec<String>> => Spec::computed("The pods that more than one budget selects, which the eviction API refuses to evict, with the budgets. In live mode, or when `manifests` hold Pods, one entry per pod: `namespace/pod: budget, budget`. When `manifests` hold no Pods, one entry per workload, standing for the pods its replicas will run: `namespace/workload (Kind, N pods): budget, budget`, e.g. `shop/worker (Deployment, 3 pods): backend, worker`."),
         pub unprotected_workloads: Attr<Vec<String>> => Spec::computed("`Kind namespace/name` of the Deployments and StatefulSets with at least 2 replicas that no budget selects."),
     }
 }

@@ -99,6 +99,15 @@ impl SentinelPaths {
                 return None;
             }
         };
+        // Only what the input says (a typo in the values, a chart newer than modelled):
+        // the data source reports paths, it does not enforce the policy.
+        let notes: Vec<_> = kured
+            .warnings
+            .iter()
+            .filter(|f| f.severity() == policy::Severity::Warning)
+            .cloned()
+            .collect();
+        findings::report(&notes, origins, diags);
         let gate = match resolved
             .gate
             .map(|g| policy::analyse_gate(&g, &state.aliases))

@@ -10,7 +10,9 @@ mod support;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
+use support::diagnostics::{line_of, plan_json};
 use support::fake_apiserver::{FakeApiServer, Fault, count_by_path};
+use support::fixes::{PATCH_HEADING, fragment, strategic_merge, yaml};
 use support::kured::{live_stack, live_stack_with};
 
 fn kured_daemonset(host_path: &str) -> Value {
@@ -147,7 +149,90 @@ fn live_sentinel_paths_diverged() {
 }
 
 #[test]
-fn the_live_policy_fails_on_divergence_and_warns_about_ungated_nodes() {
+fn the_live_policy_fails_on_divergence_and_on_ungated_nodes_unless_allowed() {
+    let policy = |extra: &str| {
+        format!(
+            r#"
+resource "kured_gated_reboot_policy" "p" {{
+  {extra}
+  kured = {{
+    namespace = "kube-system"
+    name      = "kured"
+  }}
+  gate = {{
+    namespace     = "kube-system"
+    name          = "sentinel-gate"
+    sentinel_path = "/host/var-run/gated-reboot-required"
+  }}
+}}
+"#
+        )
+    };
+    let server = cluster("/sentinel");
+    let dir = live_stack(&server.url(), &policy("allow_ungated_nodes = true"));
+    let plan = plan_json(&dir);
+    plan.output.assert_code(1, "diverged live DaemonSets");
+    let divergence = plan.only("sentinel-divergence");
+    assert!(
+        divergence.summary.contains(
+            "kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required"
+        ),
+        "{divergence:#?}"
+    );
+    // The fix is a patch of the live DaemonSet; patched, the cluster passes.
+    let patch = yaml(&fragment(divergence, PATCH_HEADING));
+    let mut patched = kured_daemonset("/sentinel");
+    strategic_merge(&mut patched, &patch);
+    let mut objects = vec![patched, gate_daemonset()];
+    for node in ["node-1", "node-2", "node-3"] {
+        objects.push(pod("kured", node, true));
+    }
+    objects.push(pod("sentinel-gate", "node-1", true));
+    let server = FakeApiServer::start(objects);
+    let dir = live_stack(&server.url(), &policy("allow_ungated_nodes = true"));
+    let replan = plan_json(&dir);
+    replan
+        .output
+        .assert_code(0, "the patched DaemonSet meets the gate");
+    assert_eq!(
+        replan.codes(),
+        ["nodes-without-gate"],
+        "{:#?}",
+        replan.diagnostics
+    );
+
+    // Aligned, but node-2's gate pod is not ready and node-3 has none.
+    let server = cluster("/var/run");
+    let dir = live_stack(&server.url(), &policy(""));
+    let plan = plan_json(&dir);
+    plan.output.assert_code(1, "ungated nodes fail the plan");
+    assert_eq!(
+        plan.codes(),
+        ["nodes-without-gate"],
+        "{:#?}",
+        plan.diagnostics
+    );
+    let ungated = plan.only("nodes-without-gate");
+    assert_eq!(ungated.severity, "error");
+    assert!(ungated.summary.contains("(node-2, node-3)"), "{ungated:#?}");
+    assert_eq!(
+        ungated.line,
+        Some(line_of(&dir, "gate = {")),
+        "{ungated:#?}"
+    );
+
+    let server = cluster("/var/run");
+    let dir = live_stack(&server.url(), &policy("allow_ungated_nodes = true"));
+    let plan = plan_json(&dir);
+    plan.output
+        .assert_code(0, "allow_ungated_nodes keeps it a warning");
+    let ungated = plan.only("nodes-without-gate");
+    assert_eq!(ungated.severity, "warning");
+    assert!(ungated.summary.contains("(node-2, node-3)"), "{ungated:#?}");
+}
+
+#[test]
+fn the_live_policy_passes_when_every_kured_node_is_gated() {
     let body = r#"
 resource "kured_gated_reboot_policy" "p" {
   kured = {
@@ -161,18 +246,16 @@ resource "kured_gated_reboot_policy" "p" {
   }
 }
 "#;
-    let server = cluster("/sentinel");
+    let mut objects = vec![kured_daemonset("/var/run"), gate_daemonset()];
+    for node in ["node-1", "node-2"] {
+        objects.push(pod("kured", node, true));
+        objects.push(pod("sentinel-gate", node, true));
+    }
+    let server = FakeApiServer::start(objects);
     live_stack(&server.url(), body)
         .plan()
-        .assert_failure("diverged live DaemonSets")
-        .assert_contains("kured watches /sentinel/gated-reboot-required but the gate writes /var/run/gated-reboot-required");
-    let server = cluster("/var/run");
-    live_stack(&server.url(), body)
-        .plan()
-        .assert_success("aligned live DaemonSets")
-        .assert_contains("2 node(s) run kured but no ready gate pod")
-        .assert_contains("Finding code: nodes-without-gate")
-        .assert_contains("node-2, node-3");
+        .assert_success("aligned and gated live DaemonSets")
+        .assert_not_contains("nodes-without-gate");
 }
 
 #[test]

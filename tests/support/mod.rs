@@ -3,6 +3,7 @@
 
 pub mod diagnostics;
 pub mod fake_apiserver;
+pub mod fixes;
 pub mod forecast;
 pub mod https;
 pub mod kured;

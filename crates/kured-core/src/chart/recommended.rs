@@ -10,7 +10,11 @@ use serde_json::Value as Json;
 
 use crate::base::node_path as gopath;
 use crate::base::version::Version;
-use crate::chart::{NEWEST_SUPPORTED, OLDEST_SUPPORTED, SentinelBand};
+use crate::chart::releases::resolve;
+use crate::chart::{
+    NEWEST_SUPPORTED, OLDEST_SUPPORTED, SENTINEL_MOUNT_PATH, SENTINEL_VOLUME, SentinelBand,
+};
+use crate::kured::sentinel::CONTAINER_CHECK_SINCE;
 
 /// Why no values can be recommended.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +55,19 @@ pub fn recommended_values(
     chart_version: Version,
     node_sentinel_path: &str,
 ) -> Result<String, RecommendError> {
+    recommended_values_for(chart_version, None, node_sentinel_path)
+}
+
+/// Like [`recommended_values`], for the kured version the pods run (`image.tag` or the
+/// provider's `image_tag` can differ from the chart's appVersion; `None` is the chart's
+/// own). Where kured checks the file decides the values, not the chart alone: kured 1.14
+/// and older need the node path and no sentinel mount, 1.15 and newer a mount, which the
+/// charts before 5.4.0 only render from the user's own `volumes` and `volumeMounts`.
+pub fn recommended_values_for(
+    chart_version: Version,
+    kured_version: Option<Version>,
+    node_sentinel_path: &str,
+) -> Result<String, RecommendError> {
     if chart_version < OLDEST_SUPPORTED {
         return Err(RecommendError::Unsupported {
             requested: chart_version,
@@ -74,7 +91,36 @@ pub fn recommended_values(
     let parent = Json::String(gopath::dir(&path)).to_string();
     // An empty command, since a command wins over the file wherever the chart passes it.
     let body = format!("  rebootSentinel: {quoted}\n  rebootSentinelCommand: \"\"\n");
-    let yaml = match SentinelBand::of(chart_version) {
+    let band = SentinelBand::of(chart_version);
+    let kured_version = kured_version.or_else(|| resolve(chart_version).map(|r| r.app_version));
+    // An unknown version is taken as the newest, as everywhere else.
+    let in_container = kured_version.is_none_or(|v| v >= CONTAINER_CHECK_SINCE);
+    let kured = kured_version.map_or_else(|| "kured".to_string(), |v| format!("kured {v}"));
+    let yaml = match band {
+        SentinelBand::NoMount if in_container => {
+            let base =
+                Json::String(format!("{SENTINEL_MOUNT_PATH}/{}", gopath::base(&path))).to_string();
+            format!(
+                "# {kured} checks the sentinel inside its container, and chart {chart_version} mounts\n\
+                 # nothing for it: mount the node directory {parent} read-only at {SENTINEL_MOUNT_PATH}.\n\
+                 # Helm replaces lists: keep any volumes and volumeMounts of your own in these.\n\
+                 configuration:\n  rebootSentinel: {base}\n  rebootSentinelCommand: \"\"\n\
+                 volumes:\n  - name: {SENTINEL_VOLUME}\n    hostPath:\n      path: {parent}\n      type: Directory\n\
+                 volumeMounts:\n  - name: {SENTINEL_VOLUME}\n    mountPath: {SENTINEL_MOUNT_PATH}\n    readOnly: true\n"
+            )
+        }
+        SentinelBand::TopLevelSwitch | SentinelBand::ConfigurationSwitch if !in_container => {
+            let switch = match band {
+                SentinelBand::TopLevelSwitch => {
+                    "useRebootSentinelHostPath: false\nconfiguration:\n".to_string()
+                }
+                _ => "configuration:\n  useRebootSentinelHostPath: false\n".to_string(),
+            };
+            format!(
+                "# {kured} checks the sentinel in the node's filesystem: no mount, the node path itself.\n\
+                 {switch}{body}"
+            )
+        }
         SentinelBand::NoMount => format!(
             "# kured 1.14 and older check the sentinel in the node's filesystem: give the node path.\n\
              configuration:\n{body}"
@@ -104,12 +150,17 @@ mod tests {
     /// longest mount that holds the arg's path and its hostPath volume, or, for kured 1.14
     /// and older, the arg itself.
     fn watched_node_file(chart: &str, values: Vec<String>) -> String {
+        watched_node_file_of(chart, None, values)
+    }
+
+    /// [`watched_node_file`] with the image tag `image_tag` in place of the chart's own.
+    fn watched_node_file_of(chart: &str, image_tag: Option<&str>, values: Vec<String>) -> String {
         let rendered = render_kured(&ChartRequest {
             chart_version: chart.into(),
             values,
+            image_tag: image_tag.map(str::to_string),
             release_name: "kured".into(),
             namespace: "kube-system".into(),
-            ..Default::default()
         })
         .unwrap();
         let kured = rendered.template.container("kured").unwrap();
@@ -155,6 +206,43 @@ mod tests {
                     .to_string();
                 let got = watched_node_file(chart, vec![user, recommended.clone()]);
                 assert_eq!(got, node, "chart {chart}, values:\n{recommended}");
+            }
+        }
+    }
+
+    #[test]
+    fn recommended_values_follow_the_kured_version_the_pods_run() {
+        // Old charts running a new kured need a mount; new charts running an old kured
+        // need the mount off. Both with and without a mount of the user's own before.
+        let cases = [
+            ("4.7.0", "1.21.0"),
+            ("5.3.2", "1.15.0"),
+            ("5.4.0", "1.14.2"),
+            ("5.11.0", "1.14.2"),
+            ("5.11.0", "1.10.2"),
+            ("5.3.2", "1.14.2"),
+        ];
+        let users = [
+            "configuration:\n  rebootSentinel: /sentinel/gated-reboot-required\n",
+            "useRebootSentinelHostPath: true\nconfiguration:\n  useRebootSentinelHostPath: true\n  rebootSentinel: /x/y\n",
+        ];
+        for (chart, tag) in cases {
+            let recommended = recommended_values_for(
+                chart.parse().unwrap(),
+                Some(tag.parse().unwrap()),
+                "/var/run/gated-reboot-required",
+            )
+            .unwrap();
+            for user in users {
+                let got = watched_node_file_of(
+                    chart,
+                    Some(tag),
+                    vec![user.to_string(), recommended.clone()],
+                );
+                assert_eq!(
+                    got, "/var/run/gated-reboot-required",
+                    "chart {chart} kured {tag}, values:\n{recommended}"
+                );
             }
         }
     }

@@ -47,13 +47,19 @@ pub struct RenderedKured {
     pub chart_version: Version,
     /// The chart version whose template was modelled (the newest supported one for newer charts).
     pub modelled_as: Version,
+    /// The released chart whose templates and defaults apply: `modelled_as`, or the
+    /// release before it when `modelled_as` was never released.
+    pub release: Version,
     /// The kured version the image runs, or `None` when the tag is not a version.
     pub app_version: Option<Version>,
     /// The image tag in use.
     pub image_tag: String,
     /// The pod template with the single container `kured`.
     pub template: PodTemplate,
-    /// Things the user should know that do not stop rendering.
+    /// What the user should know about the chart version asked for: newer than the
+    /// newest modelled, or never released.
+    pub version_warnings: Vec<String>,
+    /// Things about the values the user should know that do not stop rendering.
     pub warnings: Vec<String>,
     /// Which values entry wrote which key.
     pub provenance: ValuesProvenance,
@@ -161,14 +167,14 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
         modelled_as,
         template,
         app_version: chart_app,
-        mut warnings,
+        warnings: version_warnings,
     } = releases::resolve(chart_version).ok_or(ChartError::Unsupported {
         requested: chart_version,
         oldest: OLDEST_SUPPORTED,
         newest: NEWEST_SUPPORTED,
     })?;
     let merged = merge_values(template, &request.values, &request.sets)?;
-    warnings.extend(merged.warnings);
+    let warnings = merged.warnings;
     let provenance = merged.provenance;
     let set_notes = merged.set_notes;
     let values = match merged.values {
@@ -202,6 +208,8 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
     Ok(RenderedKured {
         chart_version,
         modelled_as,
+        release: template,
+        version_warnings,
         app_version,
         image_tag,
         template: PodTemplate {
@@ -1667,10 +1675,14 @@ volumes:
                 "chart {chart} {values:?} {tag:?}"
             );
             assert_eq!(r.app_version, app, "chart {chart} {values:?} {tag:?}");
+            let all: Vec<&String> = r.version_warnings.iter().chain(&r.warnings).collect();
             match warning {
-                Some(w) => assert!(r.warnings.iter().any(|x| x.contains(w)), "{:?}", r.warnings),
-                None => assert!(r.warnings.is_empty(), "{:?}", r.warnings),
+                Some(w) => assert!(all.iter().any(|x| x.contains(w)), "{all:?}"),
+                None => assert!(all.is_empty(), "{all:?}"),
             }
+            // What is said about the version is said apart from the values.
+            let about_version = matches!(warning, Some("newer than" | "never released"));
+            assert_eq!(r.version_warnings.is_empty(), !about_version, "{chart}");
         }
     }
 

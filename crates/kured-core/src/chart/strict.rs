@@ -23,6 +23,8 @@ pub struct ValuesNote {
     pub path: String,
     /// What is wrong with it.
     pub kind: NoteKind,
+    /// The value written under it.
+    pub value: Json,
 }
 
 /// What a [`ValuesNote`] found.
@@ -96,6 +98,33 @@ impl ValuesNote {
             NoteKind::ScalarForList => {
                 format!("{path} is a single value where the chart expects a list")
             }
+        }
+    }
+
+    /// Why it matters: what Helm does with the key or value as written.
+    pub fn detail(&self, chart: Version) -> String {
+        let path = &self.path;
+        match &self.kind {
+            NoteKind::UnknownKey {
+                suggestion: Some(s),
+            } => format!(
+                "Helm passes values that no template reads through without a word, so {path} changes nothing and {s} keeps its default or the value another entry gives it."
+            ),
+            NoteKind::UnknownKey { suggestion: None } => format!(
+                "No release of the kured chart reads {path} (the nearest keys of its section are too far from it to guess), and Helm passes values that no template reads through without a word: it changes nothing."
+            ),
+            NoteKind::NotInRelease { .. } => format!(
+                "Chart {chart}'s templates never read {path}, and Helm passes such values through without a word: it changes nothing in this release."
+            ),
+            NoteKind::QuotedBoolean { text } => format!(
+                "The chart tests {path} with Go's `if`, which is true for every non-empty string: {text:?} turns the setting on, the opposite of what it says."
+            ),
+            NoteKind::NumberForString { printed } => format!(
+                "YAML reads the unquoted value as a number and Helm prints numbers as Go's float64, so kured is given {printed}."
+            ),
+            NoteKind::ScalarForList => format!(
+                "The chart ranges over {path} as a list; a single value is not a list of one."
+            ),
         }
     }
 
@@ -177,7 +206,12 @@ fn check_section(
                     }),
                 },
             };
-            notes.push(ValuesNote { entry, path, kind });
+            notes.push(ValuesNote {
+                entry,
+                path,
+                kind,
+                value: value.clone(),
+            });
             continue;
         }
         if section.is_empty() {
@@ -188,7 +222,12 @@ fn check_section(
             }
         }
         if let Some(kind) = type_note(expected_default(defaults, &path), value) {
-            notes.push(ValuesNote { entry, path, kind });
+            notes.push(ValuesNote {
+                entry,
+                path,
+                kind,
+                value: value.clone(),
+            });
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct Resolution {
     /// Whether the covering mount is read-only: the container can read the file but never
     /// create it.
     pub read_only: bool,
+    /// The covering mount's `mountPath`, as written (its merge key in a patch).
+    pub mount_path: String,
     /// The chain from container path to node path, one human-readable link per entry.
     pub steps: Vec<String>,
 }
@@ -263,6 +265,7 @@ pub fn resolve_container_path(
     Ok(Resolution {
         node_path,
         read_only: mount.read_only,
+        mount_path: mount.mount_path.clone(),
         steps,
     })
 }

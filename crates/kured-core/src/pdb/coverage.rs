@@ -73,7 +73,8 @@ pub struct Report {
     pub drain_blockers: Vec<String>,
     /// `ns/name` of the budgets that match no pod.
     pub orphaned_budgets: Vec<String>,
-    /// `ns/pod: budget1, budget2` for each pod under more than one budget.
+    /// `ns/pod: budget1, budget2` for each pod under more than one budget; without pods,
+    /// `ns/workload (Kind, N pods): budget1, budget2` for each workload standing for them.
     pub multiply_covered_pods: Vec<String>,
     /// `Deployment ns/name` / `StatefulSet ns/name` with at least 2 replicas whose pods no
     /// budget matches.

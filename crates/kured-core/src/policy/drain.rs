@@ -43,7 +43,7 @@ pub fn check(
                 "With --drain-timeout 0 (the default) a drain that a PodDisruptionBudget refuses waits forever: the node stays cordoned, kured keeps the lock and no node reboots after it.",
             )
             .about(Flag::DrainTimeout)
-            .with_fix(Fix::set(timeout_setting, "30m"))
+            .with_fix(sources.fix(Flag::DrainTimeout, "30m"))
         });
     }
     let names = blockers.join(", ");
@@ -75,7 +75,12 @@ pub fn check(
             ),
             detail,
         )
-        .with_fix(budgets_fix().and(timeout_setting, "30m"))
+        // The fragment is kured's part of the fix: the budgets are the user's own.
+        .with_fix(
+            budgets_fix()
+                .and(timeout_setting, "30m")
+                .pasting(sources.fix(Flag::DrainTimeout, "30m").fragment.map(|f| *f)),
+        )
     } else {
         let period = settings
             .period
@@ -144,7 +149,11 @@ mod tests {
 
     fn finding(args: &[&str], blockers: &[&str]) -> Option<Finding> {
         let blockers: Vec<String> = blockers.iter().map(|b| b.to_string()).collect();
-        check(&blockers, &settings(args), &SettingSources::Manifest)
+        check(
+            &blockers,
+            &settings(args),
+            &SettingSources::manifest(None, None),
+        )
     }
 
     const BLOCKERS: [&str; 2] = ["blog/anubis-blog", "db/pg-primary"];

@@ -117,9 +117,27 @@ finding_kinds! {
     /// The values cannot be rendered by the chart.
     ChartValuesInvalid => "chart-values-invalid", Error,
         "The chart values are not valid YAML, or the chart cannot render them.";
+    /// The chart version is rendered as another release.
+    ChartVersionNotModelled => "chart-version-not-modelled", Warning,
+        "The chart version is newer than the newest modelled, or was never released, so another release's templates are modelled.";
     /// The chart renders, with something worth knowing.
     ChartNote => "chart-note", Warning,
-        "The chart renders, but with something worth knowing (a chart newer than modelled, an image tag that is not a version, a value the template turns into something else).";
+        "The chart renders, but with something worth knowing (an image tag that is not a version, a value the template turns into something else).";
+    /// A values key the chart has no such key for.
+    UnknownValuesKey => "unknown-values-key", Warning,
+        "A values key under one of the chart's own sections is one no chart release reads (a typo, or a key the chart never had), so Helm ignores it.";
+    /// A values key of other chart releases.
+    ValuesKeyNotInRelease => "values-key-not-in-release", Warning,
+        "A values key that other chart releases read but this one does not, so Helm ignores it.";
+    /// A quoted boolean.
+    QuotedBoolean => "quoted-boolean", Warning,
+        "A boolean value is written as a string such as \"false\", which Helm's templates read as true.";
+    /// A number where the chart prints a string.
+    NumberForString => "number-for-string", Warning,
+        "A number where the chart expects a string: Helm prints it as Go's float64 (`1000000` becomes `1e+06`).";
+    /// A single value where the chart expects a list.
+    ScalarForList => "scalar-for-list", Warning,
+        "A single value where the chart ranges over a list.";
     /// A DaemonSet manifest cannot be read.
     ManifestUnreadable => "manifest-unreadable", Error,
         "A DaemonSet manifest (given, or read from the cluster) cannot be read.";
@@ -172,8 +190,8 @@ finding_kinds! {
     GateReadOnly => "gate-read-only", Error,
         "The gate's mount is read-only, so it cannot write its file.";
     /// Some nodes run kured but no ready gate pod.
-    NodesWithoutGate => "nodes-without-gate", Warning,
-        "Some nodes run kured but no ready gate pod, so they never reboot (live mode).";
+    NodesWithoutGate => "nodes-without-gate", Error,
+        "Some nodes run kured but no ready gate pod, so they never reboot (live mode); a warning with `allow_ungated_nodes`.";
     /// A setting's value only the cluster knows.
     SettingUnknowable => "setting-unknowable", Warning,
         "A kured setting comes from `valueFrom`, so only the cluster knows it.";
@@ -244,12 +262,35 @@ pub struct Change {
     pub value: String,
 }
 
+/// Where a [`Fragment`] goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FragmentTarget {
+    /// One more entry of the chart's `values`, after the others (Helm merges it last).
+    Values,
+    /// A strategic-merge patch of the kured DaemonSet (`kubectl patch --type strategic`);
+    /// for a manifest, the same edit made in it.
+    DaemonSetPatch,
+    /// The same, of the gate's DaemonSet.
+    GateDaemonSetPatch,
+}
+
+/// The fix as text the user can paste.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fragment {
+    /// Where it goes.
+    pub target: FragmentTarget,
+    /// YAML.
+    pub text: String,
+}
+
 /// How to make a finding go away: every change listed, together.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Fix {
     /// The changes, all needed.
     pub changes: Vec<Change>,
+    /// The changes to kured as one fragment to paste, where the model can write them.
+    pub fragment: Option<Box<Fragment>>,
 }
 
 impl Fix {
@@ -264,6 +305,12 @@ impl Fix {
             setting: setting.into(),
             value: value.into(),
         });
+        self
+    }
+
+    /// This fix, with its fragment to paste (none when `fragment` is `None`).
+    pub fn pasting(mut self, fragment: Option<Fragment>) -> Fix {
+        self.fragment = fragment.map(Box::new);
         self
     }
 }
@@ -296,6 +343,8 @@ pub struct Finding {
     pub detail: String,
     /// The change that resolves it, where the model knows one.
     pub fix: Option<Fix>,
+    /// The kind's severity, unless the user allowed the finding (see [`Finding::allowed`]).
+    severity: Severity,
 }
 
 impl Finding {
@@ -313,7 +362,15 @@ impl Finding {
             summary: summary.into(),
             detail: detail.into(),
             fix: None,
+            severity: kind.severity(),
         }
+    }
+
+    /// The same finding as a warning: the user accepted it for now (an argument such as
+    /// `allow_ungated_nodes` says so), so it is shown but does not fail the plan.
+    pub fn allowed(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
     }
 
     /// The same finding, about kured's `flag`.
@@ -333,9 +390,9 @@ impl Finding {
         self.kind.code()
     }
 
-    /// The kind's severity.
+    /// How bad it is: the kind's severity, or a warning once allowed.
     pub fn severity(&self) -> Severity {
-        self.kind.severity()
+        self.severity
     }
 }
 

@@ -9,15 +9,18 @@
 //! - [`resolve`]: kured's and the gate's files, followed to the node;
 //! - [`sources`]: where each kured setting is written, for findings about it;
 //! - [`settings_findings`]: kured's settings checked (window, flags, blockers);
-//! - [`drain`]: what known drain blockers do to kured's drains.
+//! - [`drain`]: what known drain blockers do to kured's drains;
+//! - [`values_notes`]: chart values Helm would take other than as meant.
 
 pub mod drain;
 pub mod finding;
+pub mod fragments;
 pub mod resolve;
 pub mod settings_findings;
 pub mod sources;
+pub mod values_notes;
 
-use crate::base::node_path::{HostPathAliases, clean};
+use crate::base::node_path::{HostPathAliases, base, clean, dir};
 use crate::base::version::Version;
 use crate::chart::recommended;
 use crate::chart::set::{SetEntry, SetPart};
@@ -31,7 +34,10 @@ use crate::policy::resolve::{
     GateError, GatePath, KuredOutcome, ResolveError, check_host_path_dir,
 };
 
-pub use finding::{Change, Field, Finding, FindingKind, Fix, GateField, KuredField, Severity};
+pub use finding::{
+    Change, Field, Finding, FindingKind, Fix, Fragment, FragmentTarget, GateField, KuredField,
+    Severity,
+};
 pub use sources::SettingSources;
 
 /// kured's own default for the ungated sentinel.
@@ -129,12 +135,28 @@ pub fn analyse_kured(
                 namespace: "kube-system".to_string(),
             };
             let rendered = chart::render_kured(&request).map_err(chart_finding)?;
-            for note in &rendered.warnings {
+            let notes = rendered
+                .version_warnings
+                .iter()
+                .map(|note| {
+                    (
+                        FindingKind::ChartVersionNotModelled,
+                        KuredField::ChartVersion,
+                        note,
+                    )
+                })
+                .chain(
+                    rendered
+                        .warnings
+                        .iter()
+                        .map(|note| (FindingKind::ChartNote, KuredField::Values(None), note)),
+                );
+            for (kind, field, note) in notes {
                 // The note's first clause is its gist; the whole note is the detail.
                 let gist = note.split(';').next().unwrap_or(note);
                 warnings.push(Finding::new(
-                    FindingKind::ChartNote,
-                    Field::Kured(KuredField::Values(None)),
+                    kind,
+                    Field::Kured(field),
                     format!("kured chart {}: {gist}", rendered.modelled_as),
                     note.clone(),
                 ));
@@ -154,6 +176,7 @@ pub fn analyse_kured(
                     note.message.clone(),
                 ));
             }
+            warnings.extend(values_notes::check(rendered.release, values));
             (
                 rendered.template,
                 rendered.app_version,
@@ -213,7 +236,7 @@ pub fn analyse_kured(
         (Some(provenance), Some(chart)) => {
             SettingSources::chart(&provenance, chart, settings.as_ref())
         }
-        _ => SettingSources::Manifest,
+        _ => SettingSources::manifest(template.container(&input.container), settings.as_ref()),
     };
     check_kured_host_paths(
         &template,
@@ -247,6 +270,25 @@ fn check_kured_host_paths(
         if let Some(volume) = template.volume(&mount.name) {
             if let VolumeSource::HostPath { path, .. } = &volume.source {
                 if let Err(err) = check_host_path_dir(path) {
+                    // A chart derives the path; a manifest writes it.
+                    let (detail, fix) = match field {
+                        KuredField::Values(_) => (
+                            format!(
+                                "{err}. The kured chart derives this hostPath from dir(configuration.rebootSentinel)."
+                            ),
+                            Fix::set(
+                                "configuration.rebootSentinel",
+                                "the absolute node path of the gated sentinel, for example /var/run/gated-reboot-required",
+                            ),
+                        ),
+                        _ => (
+                            format!("{err}."),
+                            Fix::set(
+                                format!("hostPath.path of volume {:?}", volume.name),
+                                "the absolute node directory that holds the gated sentinel, for example /var/run",
+                            ),
+                        ),
+                    };
                     findings.push(
                         Finding::new(
                             FindingKind::HostPathNotAbsolute,
@@ -255,14 +297,9 @@ fn check_kured_host_paths(
                                 "kured's volume {:?} has hostPath {path:?}, which is not an absolute directory",
                                 volume.name
                             ),
-                            format!(
-                                "{err}. The kured chart derives this hostPath from dir(configuration.rebootSentinel)."
-                            ),
+                            detail,
                         )
-                        .with_fix(Fix::set(
-                            "configuration.rebootSentinel",
-                            "the absolute node path of the gated sentinel, for example /var/run/gated-reboot-required",
-                        )),
+                        .with_fix(fix),
                     );
                 }
             }
@@ -444,13 +481,7 @@ fn check_sentinels(
     }
 
     let kured_field = Field::Kured(kured.sources.sentinel_field());
-    let sentinel_fix = |target: &str| match kured.modelled_chart {
-        Some(_) => Fix::set("configuration.rebootSentinel", target),
-        None => Fix::set(
-            "--reboot-sentinel",
-            format!("a container path that a hostPath mount maps to {target}"),
-        ),
-    };
+    let sentinel_fix = |target: &str| watch_fix(kured, target);
     match &kured.outcome {
         KuredOutcome::NodeFile { node_path, canonical, .. } => {
             if *canonical == upstream {
@@ -543,37 +574,100 @@ fn check_sentinels(
         }
     }
     if gate.read_only {
+        let (field, fix) = match &gate.mount {
+            Some(mount) => (
+                GateField::Manifest,
+                Fix::set(
+                    format!(
+                        "readOnly of the volumeMount at {} of container {:?}",
+                        mount.mount_path, mount.container
+                    ),
+                    "false",
+                )
+                .pasting(Some(fragments::gate_writable_patch(
+                    &mount.container,
+                    &mount.mount_path,
+                ))),
+            ),
+            None => (GateField::ReadOnly, Fix::set("gate.read_only", "false")),
+        };
         findings.push(
             Finding::new(
                 FindingKind::GateReadOnly,
-                Field::Gate(GateField::ReadOnly),
+                Field::Gate(field),
                 "the gate's mount is read-only, so the gate cannot write its sentinel",
                 format!("The gate's chain:\n{gate_chain}"),
             )
-            .with_fix(Fix::set("the gate's mount readOnly", "false")),
+            .with_fix(fix),
         );
     }
 }
 
-/// A warning for nodes that run kured but no ready gate pod (known only in live mode).
-pub fn nodes_without_gate_finding(nodes: &[String]) -> Option<Finding> {
+/// The change that makes kured watch the node file `target`, with what to paste: the
+/// values for this chart band and kured version, or a patch of the DaemonSet.
+fn watch_fix(kured: &KuredAnalysis, target: &str) -> Fix {
+    let in_container = kured
+        .app_version
+        .is_none_or(|v| v >= crate::kured::sentinel::CONTAINER_CHECK_SINCE);
+    match (&kured.modelled_chart, &kured.sources) {
+        (Some(chart), _) => Fix::set("configuration.rebootSentinel", target).pasting(
+            recommended::recommended_values_for(*chart, kured.app_version, &clean(target))
+                .ok()
+                .map(fragments::values_text),
+        ),
+        (None, SettingSources::Manifest { container, .. }) => {
+            let value = if in_container {
+                format!(
+                    "/sentinel/{} with the node directory {} mounted at /sentinel",
+                    base(target),
+                    dir(target)
+                )
+            } else {
+                format!(
+                    "{target} (kured {} checks the node's filesystem)",
+                    kured
+                        .app_version
+                        .map_or_else(String::new, |v| v.to_string())
+                )
+            };
+            Fix::set("--reboot-sentinel", value).pasting(
+                container
+                    .as_deref()
+                    .map(|c| fragments::sentinel_patch(c, target, in_container)),
+            )
+        }
+        (None, SettingSources::Chart { .. }) => Fix::set(
+            "--reboot-sentinel",
+            format!("a container path that a hostPath mount maps to {target}"),
+        ),
+    }
+}
+
+/// Nodes that run kured but no ready gate pod (known only in live mode): an error, or a
+/// warning when `allow` says a rollout of the gate is under way.
+pub fn nodes_without_gate_finding(nodes: &[String], allow: bool) -> Option<Finding> {
     (!nodes.is_empty()).then(|| {
-        Finding::new(
+        let finding = Finding::new(
             FindingKind::NodesWithoutGate,
             Field::Gate(GateField::Whole),
-            format!("{} node(s) run kured but no ready gate pod: they will never reboot", nodes.len()),
             format!(
-                "No ready gate pod writes the gated sentinel on: {}. Check the gate DaemonSet's node selector, tolerations and readiness.",
+                "{} node(s) run kured but no ready gate pod: they will never reboot ({})",
+                nodes.len(),
                 nodes.join(", ")
             ),
-        )
+            format!(
+                "No ready gate pod writes the gated sentinel on: {}. Check the gate DaemonSet's node selector, tolerations and readiness. While the gate is still rolling out to these nodes, allow_ungated_nodes = true keeps this a warning.",
+                nodes.join(", ")
+            ),
+        );
+        if allow { finding.allowed() } else { finding }
     })
 }
 
 /// The recommended chart values, in chart mode, for a target node file.
 pub fn recommendation(kured: &KuredAnalysis, target: &str) -> Option<String> {
     let chart = kured.modelled_chart?;
-    recommended::recommended_values(chart, &clean(target)).ok()
+    recommended::recommended_values_for(chart, kured.app_version, &clean(target)).ok()
 }
 
 fn chart_finding(err: ChartError) -> Finding {

@@ -178,8 +178,20 @@ pub struct GatePath {
     /// Whether the gate's mount is read-only, in which case the gate cannot create the
     /// file; the caller should reject that.
     pub read_only: bool,
+    /// Where the gate's file is mounted: the container and the mount's `mountPath` in a
+    /// DaemonSet; `None` for a mount declared in the policy itself.
+    pub mount: Option<GateMount>,
     /// The chain from container path to node path.
     pub steps: Vec<String>,
+}
+
+/// The gate container's mount that holds its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateMount {
+    /// The container's name.
+    pub container: String,
+    /// The mount's `mountPath`, as written.
+    pub mount_path: String,
 }
 
 /// Why the gate's file could not be placed on the node.
@@ -203,7 +215,14 @@ pub fn resolve_gate_path(
 ) -> Result<GatePath, GateError> {
     let container = find_container(template, container_name)?;
     let resolution = resolve_container_path(template, container, container_path)?;
-    Ok(gate_path(resolution, aliases))
+    let mount = GateMount {
+        container: container.name.clone(),
+        mount_path: resolution.mount_path.clone(),
+    };
+    Ok(GatePath {
+        mount: Some(mount),
+        ..gate_path(resolution, aliases)
+    })
 }
 
 /// Resolves the node file the gate writes at `container_path` through one declared
@@ -222,6 +241,7 @@ fn gate_path(resolution: Resolution, aliases: &HostPathAliases) -> GatePath {
         node_path,
         read_only,
         mut steps,
+        ..
     } = resolution;
     let canonical = aliases.canonical(&node_path);
     if canonical != node_path {
@@ -231,6 +251,7 @@ fn gate_path(resolution: Resolution, aliases: &HostPathAliases) -> GatePath {
         node_path,
         canonical,
         read_only,
+        mount: None,
         steps,
     }
 }

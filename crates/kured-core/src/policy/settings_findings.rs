@@ -61,7 +61,7 @@ pub fn check(settings: &KuredSettings, sources: &SettingSources) -> Vec<Finding>
                     "kured waits for ticks of a Go ticker every --period; with 0 or less it gets one tick after it starts and then none, so a reboot needed later is never seen.",
                 )
                 .about(Flag::Period)
-                .with_fix(Fix::set(sources.setting(Flag::Period), "1h")),
+                .with_fix(sources.fix(Flag::Period, "1h")),
             );
         } else if let Some(window) = settings.window.known() {
             let opening = window.longest_opening();
@@ -94,7 +94,7 @@ pub fn check(settings: &KuredSettings, sources: &SettingSources) -> Vec<Finding>
                     "kured uses its single-holder lock for any --concurrency of 1 or less.",
                 )
                 .about(Flag::Concurrency)
-                .with_fix(Fix::set(sources.setting(Flag::Concurrency), "1")),
+                .with_fix(sources.fix(Flag::Concurrency, "1")),
             );
         }
     }
@@ -108,7 +108,7 @@ pub fn check(settings: &KuredSettings, sources: &SettingSources) -> Vec<Finding>
                     "kubectl's drain helper runs its evictions under a deadline of --drain-timeout; a negative one has passed before the first eviction, so every drain of a node with pods to evict fails. Without --force-reboot such nodes never reboot; with it they reboot without being drained.",
                 )
                 .about(Flag::DrainTimeout)
-                .with_fix(Fix::set(sources.setting(Flag::DrainTimeout), "30m")),
+                .with_fix(sources.fix(Flag::DrainTimeout, "30m")),
             );
         }
     }
@@ -129,17 +129,24 @@ fn window_finding(error: &WindowError, sources: &SettingSources) -> Finding {
         )
     };
     let chart = matches!(sources, SettingSources::Chart { .. });
-    let value = match (error, error.field()) {
-        (WindowError::TimeZone(ZoneError { hint, .. }), _) if !hint.is_empty() => hint
+    let suggested_zone = match error {
+        WindowError::TimeZone(ZoneError { hint, .. }) if !hint.is_empty() => hint
             .split("did you mean ")
             .nth(1)
-            .map(|s| s.trim_end_matches(['?', ')']).to_string())
-            .unwrap_or_default(),
+            .map(|s| s.trim_end_matches(['?', ')']).to_string()),
+        _ => None,
+    };
+    let value = match (error, error.field()) {
+        _ if suggested_zone.is_some() => suggested_zone.clone().unwrap_or_default(),
         (_, WindowField::Days) if chart => "a list of days such as [mo, tu, we, th, fr]".into(),
         (_, WindowField::Days) => "days such as mo,tu,we,th,fr".into(),
         (_, WindowField::StartTime) => "a time of day such as 02:00".into(),
         (_, WindowField::EndTime) => "a time of day such as 05:00".into(),
         (_, WindowField::TimeZone) => "an IANA zone name such as Europe/Berlin".into(),
+    };
+    let fix = match &suggested_zone {
+        Some(zone) => sources.fix(flag, zone),
+        None => Fix::set(sources.setting(flag), value),
     };
     Finding::new(
         kind,
@@ -148,7 +155,7 @@ fn window_finding(error: &WindowError, sources: &SettingSources) -> Finding {
         error.to_string(),
     )
     .about(flag)
-    .with_fix(Fix::set(sources.setting(flag), value))
+    .with_fix(fix)
 }
 
 /// A value kured cannot use, by what kured then does.
@@ -193,9 +200,13 @@ fn setting_finding(error: &SettingError, sources: &SettingSources) -> Finding {
             "{error}. kured checks its blockers before every reboot and treats a failed check as blocking, so no node ever reboots."
         ),
     };
+    let fix = match flag {
+        Flag::Period | Flag::DrainTimeout | Flag::Concurrency => sources.fix(flag, value),
+        _ => Fix::set(sources.setting(flag), value),
+    };
     Finding::new(kind, Field::Kured(sources.field(flag)), summary, detail)
         .about(flag)
-        .with_fix(Fix::set(sources.setting(flag), value))
+        .with_fix(fix)
 }
 
 #[cfg(test)]
@@ -213,7 +224,7 @@ mod tests {
             Ok(flags) => KuredSettings::read(&flags, version),
             Err(e) => panic!("{e}"),
         };
-        check(&settings, &SettingSources::Manifest)
+        check(&settings, &SettingSources::manifest(None, None))
     }
 
     /// A finding's identity: its kind and the flag it is about.

@@ -3,12 +3,17 @@
 //! writes it: `values[1]` and `configuration.drainTimeout` in chart mode, the manifest and
 //! `--drain-timeout` otherwise.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::finding::KuredField;
+use serde_json::Value as Json;
+
+use super::finding::{Fix, KuredField};
+use super::fragments;
 use crate::base::version::Version;
 use crate::chart::configuration_key;
 use crate::chart::provenance::{ValuesEntry, ValuesProvenance};
+use crate::k8s::container::Container;
+use crate::kured::flags::FlagSource;
 use crate::kured::settings::{Flag, KuredSettings};
 
 /// The values keys through which the chart's sentinel volume and arguments are derived.
@@ -36,9 +41,29 @@ pub enum SettingSources {
         sentinel: Option<ValuesEntry>,
         /// The values entry that sets `extraEnvVars`.
         env: Option<ValuesEntry>,
+        /// The flags kured reads from a `KURED_*` variable.
+        env_flags: BTreeSet<Flag>,
     },
     /// A manifest (written, or read from the cluster).
-    Manifest,
+    Manifest {
+        /// The kured container as read, for patches of it; `None` when not known.
+        container: Option<Box<Container>>,
+        /// The flags kured reads from a `KURED_*` variable.
+        env_flags: BTreeSet<Flag>,
+    },
+}
+
+/// The flags `settings` took from a `KURED_*` variable.
+fn env_flags(settings: Option<&KuredSettings>) -> BTreeSet<Flag> {
+    settings
+        .map(|settings| {
+            Flag::ALL
+                .iter()
+                .copied()
+                .filter(|flag| settings.source(*flag) == FlagSource::Env)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl SettingSources {
@@ -69,7 +94,36 @@ impl SettingSources {
             entries,
             sentinel,
             env: provenance.last_writer("extraEnvVars"),
+            env_flags: env_flags(settings),
         }
+    }
+
+    /// Manifest mode: `container` is kured's, as read.
+    pub fn manifest(container: Option<&Container>, settings: Option<&KuredSettings>) -> Self {
+        SettingSources::Manifest {
+            container: container.cloned().map(Box::new),
+            env_flags: env_flags(settings),
+        }
+    }
+
+    /// The fix that sets `flag` to the concrete `value`, with the fragment to paste: a
+    /// values entry for a chart, a DaemonSet patch for a manifest. No fragment where a
+    /// chart's kured reads the flag from `extraEnvVars` (a list, which one entry cannot
+    /// amend), or when kured's container is not known.
+    pub fn fix(&self, flag: Flag, value: &str) -> Fix {
+        let fragment = match self {
+            SettingSources::Chart { env_flags, .. } if env_flags.contains(&flag) => None,
+            SettingSources::Chart { .. } => {
+                Some(fragments::values(&self.setting(flag), scalar(value)))
+            }
+            SettingSources::Manifest {
+                container,
+                env_flags,
+            } => container.as_deref().map(|container| {
+                fragments::flag_patch(container, flag.name(), value, env_flags.contains(&flag))
+            }),
+        };
+        Fix::set(self.setting(flag), value).pasting(fragment)
     }
 
     /// The argument at fault for a finding about `flag`.
@@ -78,7 +132,7 @@ impl SettingSources {
             SettingSources::Chart { entries, .. } => {
                 KuredField::written_by(entries.get(&flag).copied())
             }
-            SettingSources::Manifest => KuredField::Manifest,
+            SettingSources::Manifest { .. } => KuredField::Manifest,
         }
     }
 
@@ -86,7 +140,7 @@ impl SettingSources {
     pub fn sentinel_field(&self) -> KuredField {
         match self {
             SettingSources::Chart { sentinel, .. } => KuredField::written_by(*sentinel),
-            SettingSources::Manifest => KuredField::Manifest,
+            SettingSources::Manifest { .. } => KuredField::Manifest,
         }
     }
 
@@ -94,7 +148,7 @@ impl SettingSources {
     pub fn env_field(&self) -> KuredField {
         match self {
             SettingSources::Chart { env, .. } => KuredField::written_by(*env),
-            SettingSources::Manifest => KuredField::Manifest,
+            SettingSources::Manifest { .. } => KuredField::Manifest,
         }
     }
 
@@ -102,7 +156,7 @@ impl SettingSources {
     pub fn whole_field(&self) -> KuredField {
         match self {
             SettingSources::Chart { .. } => KuredField::Values(None),
-            SettingSources::Manifest => KuredField::Manifest,
+            SettingSources::Manifest { .. } => KuredField::Manifest,
         }
     }
 
@@ -114,8 +168,20 @@ impl SettingSources {
                 Some(key) => format!("configuration.{key}"),
                 None => format!("extraArgs.{}", flag.name()),
             },
-            SettingSources::Manifest => flag.to_string(),
+            SettingSources::Manifest { .. } => flag.to_string(),
         }
+    }
+}
+
+/// A value as the chart's values.yaml writes it: numbers and booleans bare, the rest as
+/// strings (`30m`, `Europe/Berlin`).
+fn scalar(value: &str) -> Json {
+    match value {
+        "true" => Json::Bool(true),
+        "false" => Json::Bool(false),
+        _ => value
+            .parse::<i64>()
+            .map_or_else(|_| Json::String(value.to_string()), Json::from),
     }
 }
 
@@ -165,7 +231,7 @@ mod tests {
 
     #[test]
     fn manifests_are_one_source() {
-        let sources = SettingSources::Manifest;
+        let sources = SettingSources::manifest(None, None);
         assert_eq!(sources.field(Flag::DrainTimeout), KuredField::Manifest);
         assert_eq!(sources.sentinel_field(), KuredField::Manifest);
         assert_eq!(sources.setting(Flag::ForceReboot), "--force-reboot");

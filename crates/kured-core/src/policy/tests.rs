@@ -649,3 +649,59 @@ fn a_set_entry_helm_refuses_is_an_error_on_its_name() {
     );
     assert!(err.detail.starts_with("set[0].name: "), "{}", err.detail);
 }
+
+#[test]
+fn ungated_nodes_are_an_error_unless_allowed() {
+    let nodes = vec!["node-2".to_string(), "node-3".to_string()];
+    let strict = nodes_without_gate_finding(&nodes, false).expect("a finding");
+    assert_eq!(
+        (strict.kind, strict.severity()),
+        (FindingKind::NodesWithoutGate, Severity::Error)
+    );
+    assert!(
+        strict.summary.ends_with("(node-2, node-3)"),
+        "{}",
+        strict.summary
+    );
+    let allowed = nodes_without_gate_finding(&nodes, true).expect("a finding");
+    assert_eq!(
+        (allowed.kind, allowed.severity()),
+        (FindingKind::NodesWithoutGate, Severity::Warning)
+    );
+    assert_eq!(nodes_without_gate_finding(&[], false), None);
+}
+
+#[test]
+fn a_manifest_host_path_fix_names_the_volume_not_a_chart_key() {
+    let manifest = KuredInput {
+        source: KuredSource::Manifest {
+            text: r#"{"kind": "DaemonSet", "metadata": {"name": "kured"}, "spec": {"template": {"spec": {
+                "containers": [{"name": "kured", "image": "ghcr.io/kubereboot/kured:1.21.0",
+                    "args": ["--reboot-sentinel=/sentinel/gated-reboot-required", "--drain-timeout=5m"],
+                    "volumeMounts": [{"name": "sentinel", "mountPath": "/sentinel"}]}],
+                "volumes": [{"name": "sentinel", "hostPath": {"path": "var/run"}}]}}}}"#
+                .to_string(),
+        },
+        container: "kured".to_string(),
+    };
+    let report = evaluate(&policy(None, &[]), &manifest, &incident_gate());
+    let host_path = report
+        .findings
+        .iter()
+        .find(|f| f.kind == FindingKind::HostPathNotAbsolute)
+        .expect("a host-path-not-absolute finding");
+    let fix = host_path
+        .fix
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        fix.starts_with("set hostPath.path of volume \"sentinel\" to"),
+        "{fix}"
+    );
+    assert!(
+        !host_path.detail.contains("configuration."),
+        "{}",
+        host_path.detail
+    );
+}
