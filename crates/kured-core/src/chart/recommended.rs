@@ -161,6 +161,7 @@ mod tests {
             image_tag: image_tag.map(str::to_string),
             release_name: "kured".into(),
             namespace: "kube-system".into(),
+            ..ChartRequest::default()
         })
         .unwrap();
         let kured = rendered.template.container("kured").unwrap();

@@ -249,9 +249,12 @@ fn type_note(default: Option<&Json>, value: &Json) -> Option<NoteKind> {
             matches!(lower.as_str(), "false" | "no" | "off" | "0")
                 .then(|| NoteKind::QuotedBoolean { text: text.clone() })
         }
-        (Json::String(_), Json::Number(n)) => Some(NoteKind::NumberForString {
-            printed: n.as_f64().map(go_float).unwrap_or_else(|| n.to_string()),
-        }),
+        // Only a number Helm prints other than as written (`1000000` as `1e+06`) changes
+        // what kured is given; `0` or `30` reach it as written.
+        (Json::String(_), Json::Number(n)) => {
+            let printed = n.as_f64().map(go_float).unwrap_or_else(|| n.to_string());
+            (printed != n.to_string()).then_some(NoteKind::NumberForString { printed })
+        }
         (Json::Array(_), Json::String(_) | Json::Number(_) | Json::Bool(_)) => {
             Some(NoteKind::ScalarForList)
         }
@@ -377,6 +380,11 @@ mod tests {
             }
         )));
         assert!(kinds.contains(&("configuration.rebootDays", NoteKind::ScalarForList)));
+    }
+
+    #[test]
+    fn numbers_helm_prints_as_written_stay_silent() {
+        assert!(notes(V5_11, &["configuration: {drainTimeout: 0, period: 60}"]).is_empty());
     }
 
     #[test]
