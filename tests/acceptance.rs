@@ -100,7 +100,7 @@ output "warnings" { value = kured_gated_reboot_policy.p.warnings }
     assert!(
         kured_chain.iter().any(|s| s
             .as_str()
-            .is_some_and(|s| s.contains("reboot-sentinel-command"))),
+            .is_some_and(|s| s.contains("command mode"))),
         "{kured_chain:?}"
     );
     let gate_chain = out["gate_chain"]["value"]
