@@ -86,7 +86,7 @@ output "warnings" { value = kured_gated_reboot_policy.p.warnings }
         assert!(out[name]["value"].is_null(), "{name}: {:?}", out[name]);
     }
 
-    let command = "configuration:\n  rebootSentinelCommand: test -f /var/run/gated-reboot-required\n  drainTimeout: 30m\n";
+    let command = "configuration:\n  useRebootSentinelHostPath: false\n  rebootSentinelCommand: test -f /var/run/gated-reboot-required\n  drainTimeout: 30m\n";
     let unchecked = stack(&format!("{}{outputs}", policy("", command)));
     unchecked
         .apply()
@@ -98,9 +98,9 @@ output "warnings" { value = kured_gated_reboot_policy.p.warnings }
         .as_array()
         .expect("kured's chain");
     assert!(
-        kured_chain.iter().any(|s| s
-            .as_str()
-            .is_some_and(|s| s.contains("command mode"))),
+        kured_chain
+            .iter()
+            .any(|s| s.as_str().is_some_and(|s| s.contains("command mode"))),
         "{kured_chain:?}"
     );
     let gate_chain = out["gate_chain"]["value"]
