@@ -29,13 +29,13 @@ tfplugin::model! {
         pub allow_ungated_nodes: Attr<bool> => Spec::optional("In live mode, nodes that run kured but no ready gate pod never reboot, which fails the plan (`nodes-without-gate`). `true` keeps it a warning, for a rollout of the gate in progress. Defaults to `false`."),
         pub kured_sentinel_host_path: Attr<String> => Spec::computed("The node file kured watches; null when kured uses a sentinel command or its sentinel cannot be known."),
         pub gate_sentinel_host_path: Attr<String> => Spec::computed("The node file the gate writes."),
-        pub kured_sentinel_chain: Attr<Vec<String>> => Spec::computed("How kured's sentinel was derived, one step per entry: version, flags and environment, volume mount, hostPath, node path."),
-        pub gate_sentinel_chain: Attr<Vec<String>> => Spec::computed("How the gate's file reaches the node, one step per entry."),
+        pub kured_sentinel_chain: Attr<Vec<String>> => Spec::computed("How kured's sentinel was derived, one step per entry: version, flags and environment, volume mount, hostPath, node path. Set only with a `sentinel-command` or `sentinel-unknowable` warning, when kured's sentinel could not be checked; null when kured watches a node file, which in a plan that passes is the gate's file. The data source `kured_sentinel_paths` reports it in every case."),
+        pub gate_sentinel_chain: Attr<Vec<String>> => Spec::computed("How the gate's file reaches the node, one step per entry. Set, like `kured_sentinel_chain`, only when kured's sentinel could not be checked; the data source `kured_sentinel_paths` reports it in every case."),
         pub kured_app_version: Attr<String> => Spec::computed("The kured version the checks assumed; null when it cannot be read (the newest behaviour is assumed)."),
         pub reboot_window: Attr<String> => Spec::computed("kured's reboot window on one line: days, start, end and time zone."),
         pub drain_timeout: Attr<String> => Spec::computed("kured's drain timeout as a Go duration; `0s` means a drain may wait forever."),
         pub warnings: Attr<Vec<String>> => Spec::computed("What could not be checked or deserves attention, each as `[code] summary: detail`; each is also shown as a warning."),
-        pub recommended_values: Attr<String> => Spec::computed("Chart values (YAML), to apply last, that make this chart version's kured (at the version its image runs, from `image_tag` or `image.tag` when set) watch `sentinel_host_path`, or the gate's node file; null without a chart version."),
+        pub recommended_values: Attr<String> => Spec::computed("Chart values (YAML), to apply last, that make this chart version's kured (at the version its image runs, from `image_tag` or `image.tag` when set) watch `sentinel_host_path`, or the gate's node file. Set only when kured comes from a chart and its sentinel could not be checked (a `sentinel-command` or `sentinel-unknowable` warning); null otherwise, since kured then already watches that file. The data source `kured_sentinel_paths` reports them for the gate's file in every case."),
     }
 }
 
@@ -59,8 +59,13 @@ impl GatedRebootPolicyModel {
             _ => Attr::Null,
         };
         self.gate_sentinel_host_path = Attr::Known(evaluated.gate.node_path.clone());
-        self.kured_sentinel_chain = Attr::Known(kured.chain.clone());
-        self.gate_sentinel_chain = Attr::Known(evaluated.gate.steps.clone());
+        // The chains and the recommended values were over half of a policy's plan text
+        // (1.4 KB of 2.6 KB, docs/performance.md), repeated in every plan. A plan that passes with kured on a
+        // node file has kured and the gate on the same file, which the two paths above
+        // say; the rest is carried only when a warning leaves the sentinel unchecked.
+        let unchecked = !matches!(kured.outcome, KuredOutcome::NodeFile { .. });
+        self.kured_sentinel_chain = unchecked.then(|| kured.chain.clone()).into();
+        self.gate_sentinel_chain = unchecked.then(|| evaluated.gate.steps.clone()).into();
         self.kured_app_version = kured.app_version.map(|v| v.to_string()).into();
         self.reboot_window = report.reboot_window.clone().into();
         self.drain_timeout = report.drain_timeout.clone().into();
@@ -72,7 +77,11 @@ impl GatedRebootPolicyModel {
                 .map(findings::warning_line)
                 .collect(),
         );
-        self.recommended_values = report.recommended_values.clone().into();
+        self.recommended_values = report
+            .recommended_values
+            .clone()
+            .filter(|_| unchecked)
+            .into();
     }
 
     /// `upstream_sentinel_host_path` as configured, or its default.
@@ -150,7 +159,7 @@ async fn evaluate(
     let origins = resolved.origins;
     let gate = resolved.gate?;
     let aliases = &state.aliases;
-    let analysed_kured = policy::analyse_kured(&resolved.kured, aliases);
+    let analysed_kured = policy::analyse_kured_with(&resolved.kured, aliases, &state.renders);
     let analysed_gate = policy::analyse_gate(&gate, aliases);
     let (kured, gate) = match (analysed_kured, analysed_gate) {
         (Ok(k), Ok(g)) => (k, g),

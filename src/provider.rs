@@ -10,6 +10,7 @@ use crate::cluster::{
 };
 use crate::validators;
 use kured_core::base::node_path::{AliasError, HostPathAliases};
+use kured_core::chart::RenderCache;
 use tfplugin::api::{DataSource, Function, Provider, Resource};
 use tfplugin::diag::{AttrPath, Diagnostics};
 use tfplugin::model::{Attr, Model, Spec, decode_object};
@@ -41,6 +42,9 @@ pub struct ProviderState {
     pub aliases: HostPathAliases,
     /// The live cluster. Nothing is read or connected until a read names the cluster.
     pub cluster: Cluster,
+    /// Chart renders, one per distinct kured release for the life of the process: a plan
+    /// asks for the same release once per policy that describes it.
+    pub renders: RenderCache,
 }
 
 #[tfplugin::async_trait]
@@ -80,6 +84,7 @@ impl Provider for KuredProvider {
         Some(ProviderState {
             aliases: aliases?,
             cluster: Cluster::new(settings?),
+            renders: RenderCache::default(),
         })
     }
 
@@ -97,7 +102,7 @@ impl Provider for KuredProvider {
 
     fn functions(&self) -> Vec<Arc<dyn Function>> {
         vec![
-            Arc::new(crate::functions::SentinelHostPath),
+            Arc::new(crate::functions::SentinelHostPath::default()),
             Arc::new(crate::functions::NodePath),
         ]
     }

@@ -171,17 +171,23 @@ impl RebootForecast {
         let gate_live = matches!(gate, Some(GateSpec::Live { .. }));
         let resolved = live::resolve(&state.cluster, kured, gate, diags).await?;
         let origins = resolved.origins;
-        let analysis = match policy::analyse_kured(&resolved.kured, &state.aliases) {
-            Ok(a) => a,
-            Err(finding) => {
-                findings::report(&[finding], origins, diags);
-                return None;
-            }
-        };
+        let analysis =
+            match policy::analyse_kured_with(&resolved.kured, &state.aliases, &state.renders) {
+                Ok(a) => a,
+                Err(finding) => {
+                    findings::report(&[finding], origins, diags);
+                    return None;
+                }
+            };
         findings::report(&analysis.warnings, origins, diags);
         let kured_path = field_path(Field::Kured(analysis.sources.whole_field()), origins);
-        let described =
-            describe_kured(&resolved.kured, analysis.modelled_chart, &kured_path, diags)?;
+        let described = describe_kured(
+            &resolved.kured,
+            analysis.modelled_chart,
+            &kured_path,
+            &state.renders,
+            diags,
+        )?;
         let settings = match forecast::read_settings(&described.container, analysis.app_version) {
             Ok(s) => s,
             Err(problems) => {
@@ -523,12 +529,14 @@ struct DescribedKured {
     selector: Option<LabelSelector>,
 }
 
-/// Renders or parses kured once more for what the forecast needs beyond the policy's
-/// analysis (which has already reported anything unreadable).
+/// Renders (a hit in `renderer`, which rendered it for the analysis) or parses kured once
+/// more for what the forecast needs beyond the policy's analysis (which has already
+/// reported anything unreadable).
 fn describe_kured(
     input: &KuredInput,
     modelled_chart: Option<Version>,
     path: &AttrPath,
+    renderer: &dyn chart::Render,
     diags: &mut Diagnostics,
 ) -> Option<DescribedKured> {
     let fail = |diags: &mut Diagnostics, detail: String| {
@@ -545,7 +553,7 @@ fn describe_kured(
             sets,
             image_tag,
         } => {
-            let rendered = chart::render_kured(&ChartRequest {
+            let rendered = renderer.render(&ChartRequest {
                 chart_version: chart_version.clone(),
                 values: values.clone(),
                 sets: sets.clone(),
@@ -570,7 +578,7 @@ fn describe_kured(
                     }
                 };
             (
-                rendered.template,
+                rendered.template.clone(),
                 placement,
                 "kube-system".to_string(),
                 None,

@@ -27,6 +27,7 @@ tfplugin::model! {
         pub gate_sentinel_chain: Attr<Vec<String>> => Spec::computed("How the gate's file reaches the node; empty without `gate`."),
         pub nodes_without_gate: Attr<Vec<String>> => Spec::computed("With kured and the gate both live: the nodes that run a kured pod but no ready gate pod. There, reboots never happen. Null otherwise."),
         pub aligned: Attr<bool> => Spec::computed("Whether kured watches exactly the file the gate writes (after host path aliases). False without `gate`."),
+        pub recommended_values: Attr<String> => Spec::computed("Chart values (YAML) that make this chart version's kured watch the gate's node file, to apply last; null without `gate` or when kured is not described by a chart."),
     }
 }
 
@@ -92,7 +93,7 @@ impl SentinelPaths {
         };
         let resolved = live::resolve(&state.cluster, kured, gate.into_known(), diags).await?;
         let origins = resolved.origins;
-        let kured = match policy::analyse_kured(&resolved.kured, &state.aliases) {
+        let kured = match policy::analyse_kured_with(&resolved.kured, &state.aliases, &state.renders) {
             Ok(k) => k,
             Err(finding) => {
                 findings::report(&[finding], origins, diags);
@@ -135,6 +136,10 @@ impl SentinelPaths {
         paths.gate_sentinel_chain =
             Attr::Known(gate.as_ref().map(|g| g.steps.clone()).unwrap_or_default());
         paths.aligned = Attr::Known(aligned);
+        paths.recommended_values = gate
+            .as_ref()
+            .and_then(|g| policy::recommendation(&kured, &g.node_path))
+            .into();
         paths.nodes_without_gate = resolved.nodes_without_gate.into();
         paths.write_computed(&mut config);
         Some(config)

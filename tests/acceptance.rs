@@ -64,17 +64,54 @@ fn the_fixed_incident_plans_applies_and_replans_clean() {
         out["gate_sentinel_host_path"]["value"],
         "/var/run/gated-reboot-required"
     );
-    let chain = out["kured_sentinel_chain"]["value"]
-        .as_array()
-        .expect("chain is a list");
-    assert!(
-        chain
-            .iter()
-            .any(|s| s.as_str().is_some_and(|s| s.contains("hostPath /var/run"))),
-        "{chain:?}"
-    );
+    assert_eq!(out["drain_timeout"]["value"], "30m0s");
     dir.plan_detailed()
         .assert_code(0, "a second plan shows no changes");
+}
+
+/// The chains and the recommended values are carried only when a warning leaves kured's
+/// sentinel unchecked; with kured on the gate's file the two host paths say it all.
+#[test]
+fn chains_and_recommended_values_only_where_the_sentinel_is_unchecked() {
+    let outputs = r#"
+output "kured_chain" { value = kured_gated_reboot_policy.p.kured_sentinel_chain }
+output "gate_chain" { value = kured_gated_reboot_policy.p.gate_sentinel_chain }
+output "recommended" { value = kured_gated_reboot_policy.p.recommended_values }
+output "warnings" { value = kured_gated_reboot_policy.p.warnings }
+"#;
+    let checked = stack(&format!("{}{outputs}", policy("", GOOD_VALUES)));
+    checked.apply().assert_success("kured on the gate's file");
+    let out = checked.output_json();
+    for name in ["kured_chain", "gate_chain", "recommended"] {
+        assert!(out[name]["value"].is_null(), "{name}: {:?}", out[name]);
+    }
+
+    let command = "configuration:\n  useRebootSentinelHostPath: false\n  rebootSentinelCommand: test -f /var/run/gated-reboot-required\n  drainTimeout: 30m\n";
+    let unchecked = stack(&format!("{}{outputs}", policy("", command)));
+    unchecked
+        .apply()
+        .assert_success("a sentinel command is a warning");
+    let out = unchecked.output_json();
+    let warnings = out["warnings"]["value"].to_string();
+    assert!(warnings.contains("[sentinel-command]"), "{warnings}");
+    let kured_chain = out["kured_chain"]["value"]
+        .as_array()
+        .expect("kured's chain");
+    assert!(
+        kured_chain
+            .iter()
+            .any(|s| s.as_str().is_some_and(|s| s.contains("command mode"))),
+        "{kured_chain:?}"
+    );
+    let gate_chain = out["gate_chain"]["value"]
+        .as_array()
+        .expect("the gate's chain");
+    assert!(!gate_chain.is_empty());
+    let recommended = out["recommended"]["value"].as_str().expect("values");
+    assert!(
+        recommended.contains("rebootSentinel: \"/var/run/gated-reboot-required\""),
+        "{recommended}"
+    );
 }
 
 #[test]
@@ -83,6 +120,13 @@ fn the_data_source_example_reports_without_failing() {
     dir.apply().assert_success("apply");
     let out = dir.output_json();
     assert_eq!(out["aligned"]["value"], false);
+    let recommended = out["recommended_values"]["value"]
+        .as_str()
+        .expect("the example's kured is a chart and it has a gate");
+    assert!(
+        recommended.contains("rebootSentinel: \"/var/run/gated-reboot-required\""),
+        "{recommended}"
+    );
 }
 
 #[test]

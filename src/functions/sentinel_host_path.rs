@@ -2,6 +2,7 @@
 //! version's kured watches for these values.
 
 use kured_core::base::node_path::HostPathAliases;
+use kured_core::chart::RenderCache;
 use kured_core::chart::releases::supported_range;
 use kured_core::policy::resolve::KuredOutcome;
 use kured_core::policy::{self, Field, KuredField, KuredInput, KuredSource};
@@ -11,7 +12,12 @@ use tfplugin::schema::{FunctionSignature, Parameter};
 use tfplugin::types::Type;
 use tfplugin::value::Value;
 
-pub struct SentinelHostPath;
+/// The function, with the renders of the calls it answered: Terraform calls it without
+/// configuring the provider, so it keeps its own.
+#[derive(Default)]
+pub struct SentinelHostPath {
+    renders: RenderCache,
+}
 
 /// The parameters, in order.
 const CHART_VERSION: &str = "chart_version";
@@ -55,8 +61,8 @@ impl Function for SentinelHostPath {
             },
             container: "kured".to_string(),
         };
-        let kured =
-            policy::analyse_kured(&input, &HostPathAliases::default()).map_err(|finding| {
+        let kured = policy::analyse_kured_with(&input, &HostPathAliases::default(), &self.renders)
+            .map_err(|finding| {
                 let argument = match finding.field {
                     Field::Kured(KuredField::ChartVersion) => 0,
                     _ => 1,
@@ -90,7 +96,7 @@ mod tests {
     use super::*;
 
     fn call(version: &str, values: &[&str]) -> Result<Value, FunctionError> {
-        SentinelHostPath.call(&[
+        SentinelHostPath::default().call(&[
             Value::string(version),
             Value::List(values.iter().map(|v| Value::string(*v)).collect()),
         ])
@@ -136,7 +142,7 @@ mod tests {
         let err = call("5.4.0", &["configuration:\n  rebootSentinel: /var/run/x\n"]).unwrap_err();
         assert_eq!(err.argument, Some(1));
         assert!(err.text.contains("never reaches the node"), "{}", err.text);
-        let err = SentinelHostPath
+        let err = SentinelHostPath::default()
             .call(&[
                 Value::string("5.11.0"),
                 Value::List(vec![Value::string(""), Value::Null]),

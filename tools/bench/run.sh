@@ -25,6 +25,8 @@ python3 tools/bench/plan_overhead.py --provider target/release/terraform-provide
 echo "== plan_floor" >&2
 python3 tools/bench/plan_floor.py --provider target/release/terraform-provider-kured \
     --null-provider target/release/examples/null_provider >>"$figures"
+echo "== plan_cost" >&2
+python3 tools/bench/plan_cost.py --provider target/release/terraform-provider-kured >>"$figures"
 echo "== start_cost" >&2
 python3 tools/bench/start_cost.py --provider target/release/terraform-provider-kured >>"$figures"
 echo "== coverage_cachesim" >&2

@@ -28,3 +28,8 @@ output "aligned" {
 output "kured_chain" {
   value = data.kured_sentinel_paths.current.kured_sentinel_chain
 }
+
+# Values that make this chart version's kured watch the gate's file; apply them last.
+output "recommended_values" {
+  value = data.kured_sentinel_paths.current.recommended_values
+}

@@ -42,6 +42,6 @@ output "gate_sentinel_host_path" {
   value = kured_gated_reboot_policy.nodes.gate_sentinel_host_path
 }
 
-output "kured_sentinel_chain" {
-  value = kured_gated_reboot_policy.nodes.kured_sentinel_chain
+output "drain_timeout" {
+  value = kured_gated_reboot_policy.nodes.drain_timeout
 }

@@ -8,8 +8,10 @@
 //! - [`recommended`]: the values that make a release watch a given node file;
 //! - [`keys`]: the values keys each release reads, and [`strict`]: the values it would
 //!   take other than as meant (unknown keys, keys of other releases, quoted booleans);
-//! - [`provenance`]: which `values` entry set each key, so findings land on it.
+//! - [`provenance`]: which `values` entry set each key, so findings land on it;
+//! - [`cache`]: renders memoized, one per distinct [`ChartRequest`].
 
+pub mod cache;
 pub mod keys;
 pub mod provenance;
 pub mod recommended;
@@ -19,6 +21,7 @@ pub mod set;
 pub mod strict;
 pub mod values;
 
+pub use cache::{Render, RenderCache, Rendered, Uncached};
 pub use releases::{NEWEST_SUPPORTED, OLDEST_SUPPORTED, SentinelBand};
 pub use render::{
     ChartError, ChartRequest, RenderedKured, SENTINEL_MOUNT_PATH, SENTINEL_VOLUME,

@@ -23,8 +23,10 @@ pub const SENTINEL_MOUNT_PATH: &str = "/sentinel";
 /// The name of the chart's sentinel volume.
 pub const SENTINEL_VOLUME: &str = "sentinel";
 
-/// What to render: the chart release as Terraform describes it.
-#[derive(Clone, Debug, Default)]
+/// What to render: the chart release as Terraform describes it. Equal requests render
+/// equally, which is what lets a [`super::RenderCache`] key on the whole request (a field
+/// added here is part of the key).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ChartRequest {
     /// The chart version, e.g. `5.11.0`.
     pub chart_version: String,

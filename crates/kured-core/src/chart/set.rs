@@ -66,7 +66,7 @@ impl fmt::Display for SetAttribute {
 }
 
 /// An entry's `type`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SetType {
     /// `auto` or empty: Helm's `--set`, values typed.
     #[default]
@@ -93,7 +93,7 @@ impl SetType {
 }
 
 /// An entry's value: one string (`set`, `set_sensitive`) or a list (`set_list`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SetValue {
     /// `value = "..."`.
     Text(String),
@@ -102,7 +102,7 @@ pub enum SetValue {
 }
 
 /// One entry of `set`, `set_list` or `set_sensitive`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SetEntry {
     /// The attribute it comes from.
     pub attribute: SetAttribute,

@@ -118,6 +118,16 @@ pub fn analyse_kured(
     input: &KuredInput,
     aliases: &HostPathAliases,
 ) -> Result<KuredAnalysis, Finding> {
+    analyse_kured_with(input, aliases, &chart::Uncached)
+}
+
+/// [`analyse_kured`], with the chart rendered by `renderer`: a [`chart::RenderCache`]
+/// renders each distinct release once for every policy that describes it.
+pub fn analyse_kured_with(
+    input: &KuredInput,
+    aliases: &HostPathAliases,
+    renderer: &dyn chart::Render,
+) -> Result<KuredAnalysis, Finding> {
     let mut warnings = Vec::new();
     let (template, app_version, modelled_chart, provenance) = match &input.source {
         KuredSource::Chart {
@@ -134,7 +144,7 @@ pub fn analyse_kured(
                 release_name: "kured".to_string(),
                 namespace: "kube-system".to_string(),
             };
-            let rendered = chart::render_kured(&request).map_err(chart_finding)?;
+            let rendered = renderer.render(&request).map_err(chart_finding)?;
             let notes = rendered
                 .version_warnings
                 .iter()
@@ -178,10 +188,10 @@ pub fn analyse_kured(
             }
             warnings.extend(values_notes::check(rendered.release, values));
             (
-                rendered.template,
+                rendered.template.clone(),
                 rendered.app_version,
                 Some(rendered.modelled_as),
-                Some(rendered.provenance),
+                Some(rendered.provenance.clone()),
             )
         }
         KuredSource::Manifest { text } => {
