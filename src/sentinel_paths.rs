@@ -93,13 +93,14 @@ impl SentinelPaths {
         };
         let resolved = live::resolve(&state.cluster, kured, gate.into_known(), diags).await?;
         let origins = resolved.origins;
-        let kured = match policy::analyse_kured_with(&resolved.kured, &state.aliases, &state.renders) {
-            Ok(k) => k,
-            Err(finding) => {
-                findings::report(&[finding], origins, diags);
-                return None;
-            }
-        };
+        let kured =
+            match policy::analyse_kured_with(&resolved.kured, &state.aliases, &state.renders) {
+                Ok(k) => k,
+                Err(finding) => {
+                    findings::report(&[finding], origins, diags);
+                    return None;
+                }
+            };
         // Only what the input says (a typo in the values, a chart newer than modelled):
         // the data source reports paths, it does not enforce the policy.
         let notes: Vec<_> = kured

@@ -23,6 +23,8 @@ TARGETS = (
     ("coverage_100k_over_10k", 11.0, "coverage time, 100k pods over 10k pods"),
     ("coverage_sim_cycles_estimate_100k_over_10k", 11.0,
      "the same under callgrind's cache simulation (stable under load)"),
+    ("forecast_5k_nodes_100k_pods", 1000, "reboot forecast, 5,000 nodes / 100k pods / 10k budgets, ms"),
+    ("forecast_over_coverage", 3.0, "the forecast over coverage on the same objects"),
 )
 
 

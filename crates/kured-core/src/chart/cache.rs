@@ -191,6 +191,15 @@ mod tests {
         let mut other = base.clone();
         other.namespace = "ops".into();
         variants.push(other);
+        let mut other = base.clone();
+        other.sets = vec![crate::chart::set::SetEntry {
+            attribute: crate::chart::set::SetAttribute::Set,
+            index: 0,
+            name: "configuration.period".into(),
+            value: crate::chart::set::SetValue::Text("4h".into()),
+            kind: crate::chart::set::SetType::Auto,
+        }];
+        variants.push(other);
 
         let cache = RenderCache::default();
         for req in &variants {
