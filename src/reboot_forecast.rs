@@ -5,25 +5,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value as Json;
-
 use crate::ProviderState;
 use crate::cluster::{Cluster, ClusterError, ListKind, required_cluster_role_yaml};
 use crate::findings::{self, field_path};
 use crate::inputs::{self, GateModel, GateSpec, KuredModel, KuredSpec};
 use crate::live;
 use kured_core::base::duration::GoDuration;
-use kured_core::base::version::Version;
-use kured_core::chart::set::SetEntry;
-use kured_core::chart::{self, ChartRequest};
 use kured_core::forecast::cluster::ClusterObjects;
 use kured_core::forecast::daemons::{self, DaemonPlacement};
+use kured_core::forecast::kured_daemon;
 use kured_core::forecast::{self, Forecast, NodesError, Outcome, Request, Settings};
-use kured_core::k8s::manifest;
 use kured_core::k8s::selector::LabelSelector;
 use kured_core::pdb::ManifestError;
 use kured_core::policy::resolve::KuredOutcome;
-use kured_core::policy::{self, Field, GateSource, KuredInput, KuredSource};
+use kured_core::policy::{self, Field, GateSource};
 use tfplugin::api::DataSource;
 use tfplugin::diag::{AttrPath, Diagnostics};
 use tfplugin::model::{Attr, Model, Spec, decode_object};
@@ -181,13 +176,18 @@ impl RebootForecast {
             };
         findings::report(&analysis.warnings, origins, diags);
         let kured_path = field_path(Field::Kured(analysis.sources.whole_field()), origins);
-        let described = describe_kured(
+        // The chart's render is a hit in the cache the analysis filled.
+        let described = match kured_daemon::describe(
             &resolved.kured,
             analysis.modelled_chart,
-            &kured_path,
             &state.renders,
-            diags,
-        )?;
+        ) {
+            Ok(d) => d,
+            Err(detail) => {
+                diags.error_at(kured_path, "kured cannot be read for the forecast", detail);
+                return None;
+            }
+        };
         let settings = match forecast::read_settings(&described.container, analysis.app_version) {
             Ok(s) => s,
             Err(problems) => {
@@ -270,7 +270,7 @@ impl RebootForecast {
             }
             let placement = match &gate.source {
                 GateSource::Manifest { text, .. } if gate_live && from_cluster => {
-                    let (namespace, selector) = daemonset_identity(text);
+                    let (namespace, selector) = kured_daemon::daemonset_identity(text);
                     DaemonPlacement::Pods(ready_pods(&objects, &namespace, &selector))
                 }
                 GateSource::Manifest { text, .. } => match daemons::manifest_scheduling(text) {
@@ -504,143 +504,6 @@ fn fail_on_codes(config: &Value, diags: &mut Diagnostics) -> Option<Vec<(usize, 
         }
     }
     ok.then_some(out)
-}
-
-/// The values documents that decide where kured's pods run: the `values` entries as they
-/// are, or, with `set` entries (which may set `nodeSelector.role` or `tolerations[0]`),
-/// the user's values after them as one document. Rendering has already refused entries
-/// that do not apply.
-fn scheduling_values(values: &[String], sets: &[SetEntry]) -> Vec<String> {
-    if sets.is_empty() {
-        return values.to_vec();
-    }
-    let mut provenance = Default::default();
-    match chart::values::user_values(values, sets, &mut provenance) {
-        Ok(user) => vec![serde_json::Value::Object(user).to_string()],
-        Err(_) => values.to_vec(),
-    }
-}
-
-/// kured's container, where its DaemonSet runs, and how to find its pods.
-struct DescribedKured {
-    container: kured_core::k8s::container::Container,
-    placement: DaemonPlacement,
-    namespace: String,
-    selector: Option<LabelSelector>,
-}
-
-/// Renders (a hit in `renderer`, which rendered it for the analysis) or parses kured once
-/// more for what the forecast needs beyond the policy's analysis (which has already
-/// reported anything unreadable).
-fn describe_kured(
-    input: &KuredInput,
-    modelled_chart: Option<Version>,
-    path: &AttrPath,
-    renderer: &dyn chart::Render,
-    diags: &mut Diagnostics,
-) -> Option<DescribedKured> {
-    let fail = |diags: &mut Diagnostics, detail: String| {
-        diags.error_at(
-            path.clone(),
-            "kured cannot be read for the forecast",
-            detail,
-        );
-    };
-    let (template, placement, namespace, selector) = match &input.source {
-        KuredSource::Chart {
-            chart_version,
-            values,
-            sets,
-            image_tag,
-        } => {
-            let rendered = renderer.render(&ChartRequest {
-                chart_version: chart_version.clone(),
-                values: values.clone(),
-                sets: sets.clone(),
-                image_tag: image_tag.clone(),
-                release_name: "kured".to_string(),
-                namespace: "kube-system".to_string(),
-            });
-            let rendered = match rendered {
-                Ok(r) => r,
-                Err(e) => {
-                    fail(diags, e.to_string());
-                    return None;
-                }
-            };
-            let version = modelled_chart.unwrap_or(rendered.modelled_as);
-            let placement =
-                match daemons::chart_scheduling(version, &scheduling_values(values, sets)) {
-                    Ok(s) => DaemonPlacement::Rules(s),
-                    Err(e) => {
-                        fail(diags, e);
-                        return None;
-                    }
-                };
-            (
-                rendered.template.clone(),
-                placement,
-                "kube-system".to_string(),
-                None,
-            )
-        }
-        KuredSource::Manifest { text } => {
-            let parsed = match manifest::parse_daemonset(text) {
-                Ok(p) => p,
-                Err(e) => {
-                    fail(diags, e.to_string());
-                    return None;
-                }
-            };
-            let placement = match daemons::manifest_scheduling(text) {
-                Ok(s) => DaemonPlacement::Rules(s),
-                Err(e) => {
-                    fail(diags, e);
-                    return None;
-                }
-            };
-            let (namespace, selector) = daemonset_identity(text);
-            let namespace = parsed.namespace.clone().unwrap_or(namespace);
-            (parsed.template, placement, namespace, selector)
-        }
-    };
-    let container = template.container(&input.container).cloned();
-    let Some(container) = container else {
-        fail(
-            diags,
-            format!("no container {:?} in kured's pod template", input.container),
-        );
-        return None;
-    };
-    Some(DescribedKured {
-        container,
-        placement,
-        namespace,
-        selector,
-    })
-}
-
-/// A DaemonSet manifest's namespace (`kube-system` when unset) and pod selector.
-fn daemonset_identity(text: &str) -> (String, Option<LabelSelector>) {
-    let json: Json = serde_json::from_str(text)
-        .ok()
-        .or_else(|| {
-            kured_core::base::yaml::parse_documents(text)
-                .ok()?
-                .into_iter()
-                .next()
-        })
-        .unwrap_or_default();
-    let namespace = json
-        .pointer("/metadata/namespace")
-        .and_then(Json::as_str)
-        .unwrap_or("kube-system")
-        .to_string();
-    let selector = json
-        .pointer("/spec/selector")
-        .and_then(|s| LabelSelector::from_json(s).ok())
-        .filter(|s| !s.is_empty());
-    (namespace, selector)
 }
 
 /// Nodes with a ready pod of the DaemonSet whose pods `selector` picks in `namespace`.

@@ -36,32 +36,14 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from plan_floor import POLICY  # noqa: E402
-from plan_overhead import HEADER, ROOT, os_arch, provider_version  # noqa: E402
+from plan_overhead import HEADER, POLICY, ROOT  # noqa: E402
+from start_cost import workdir_with  # noqa: E402
 
 
 def workdir(tmp, name, wrapper_body, n):
-    """A stack of `n` policies whose provider is a shell script running `wrapper_body`."""
-    version = provider_version()
-    base = os.path.join(tmp, name)
-    target = os.path.join(base, "mirror", "registry.terraform.io", "rebootgate", "kured",
-                          version, os_arch())
-    os.makedirs(target)
-    wrapper = os.path.join(target, f"terraform-provider-kured_v{version}")
-    with open(wrapper, "w", encoding="utf-8") as f:
-        f.write("#!/bin/sh\n" + wrapper_body + "\n")
-    os.chmod(wrapper, 0o755)
-    config = os.path.join(base, "cli.tfrc")
-    with open(config, "w", encoding="utf-8") as f:
-        f.write('provider_installation {\n  filesystem_mirror {\n'
-                f'    path = "{os.path.join(base, "mirror")}"\n  }}\n}}\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
-    env.update(TF_CLI_CONFIG_FILE=config, TF_IN_AUTOMATION="1", TF_INPUT="0",
-               CHECKPOINT_DISABLE="1")
-    stack = os.path.join(base, "stack")
-    os.makedirs(stack)
-    with open(os.path.join(stack, "main.tf"), "w", encoding="utf-8") as f:
-        f.write(HEADER + POLICY % n)
+    """A stack of `n` policies whose provider is a shell script running `wrapper_body`,
+    initialised."""
+    stack, env = workdir_with(tmp, name, wrapper_body, HEADER + POLICY % n)
     terraform(stack, env, ["init", "-input=false", "-no-color"])
     return stack, env
 
@@ -92,8 +74,9 @@ def instructions(tmp, provider, n, keep):
     provider process that served a plan of `n` policies."""
     out = os.path.join(keep or tmp, f"callgrind-{n}")
     os.makedirs(out, exist_ok=True)
+    # The stack's own directory, apart from `out`, which is emptied below.
     stack, env = workdir(
-        tmp, f"callgrind-{n}",
+        tmp, f"stack-callgrind-{n}",
         f'exec valgrind --tool=callgrind --log-file="{out}/log.%p" '
         f"--dump-after='*plan_resource_change*' "
         f'--callgrind-out-file="{out}/callgrind.out.%p" "{provider}" "$@"', n)

@@ -38,30 +38,13 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # Shared with the older overhead benchmark: the stack header, the mirror layout and the
 # timed run.
-from plan_overhead import HEADER, ROOT, os_arch, provider_version, run  # noqa: E402
+from plan_overhead import HEADER, POLICY, ROOT, os_arch, provider_version, run  # noqa: E402
 
 NULL_VERSION = "0.1.0"
 
 # Fewer rounds where a plan takes seconds: the 1,000-resource plans dominate the run time.
 DEFAULT_RUNS = {1: 9, 100: 5, 1000: 3}
 
-POLICY = """
-resource "kured_gated_reboot_policy" "nodes" {
-  count              = %d
-  sentinel_host_path = "/var/run/gated-reboot-required"
-
-  kured = {
-    chart_version = "5.11.0"
-    values        = [local.kured_values]
-  }
-
-  gate = {
-    sentinel_path = "/host/var-run/gated-reboot-required"
-    host_path     = "/var/run"
-    mount_path    = "/host/var-run"
-  }
-}
-"""
 
 NOTE = """terraform {
   required_providers {

@@ -54,7 +54,8 @@ locals {
 }
 """ % "".join("    " + line + "\n" for line in KURED_VALUES.splitlines())
 
-KURED_STACK = HEADER + """
+# One policy per count index; plan_floor.py and plan_cost.py plan the same resource.
+POLICY = """
 resource "kured_gated_reboot_policy" "nodes" {
   count              = %d
   sentinel_host_path = "/var/run/gated-reboot-required"
@@ -70,7 +71,9 @@ resource "kured_gated_reboot_policy" "nodes" {
     mount_path    = "/host/var-run"
   }
 }
+"""
 
+KURED_STACK = HEADER + POLICY % POLICIES + """
 data "kured_pdb_coverage" "cluster" {
   manifests = [file("${path.module}/cluster.yaml")]
 }
@@ -78,7 +81,7 @@ data "kured_pdb_coverage" "cluster" {
 output "drain_blockers" {
   value = data.kured_pdb_coverage.cluster.drain_blockers
 }
-""" % POLICIES
+"""
 
 DATA_STACK = HEADER + """
 resource "terraform_data" "nodes" {

@@ -56,8 +56,9 @@ resource "kured_gated_reboot_policy" "node" {
 MAXRSS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "maxrss.py")
 
 
-def workdir_with(tmp, name, wrapper_body):
-    """A mirror whose provider is a shell script with `wrapper_body`, and a stack using it."""
+def workdir_with(tmp, name, wrapper_body, stack_text=None):
+    """A mirror whose provider is a shell script with `wrapper_body`, and a stack using it
+    (`stack_text`, by default this benchmark's one policy). plan_cost.py uses it too."""
     version = provider_version()
     base = os.path.join(tmp, name)
     target = os.path.join(base, "mirror", "registry.terraform.io", "rebootgate", "kured",
@@ -77,7 +78,7 @@ def workdir_with(tmp, name, wrapper_body):
     stack = os.path.join(base, "stack")
     os.makedirs(stack)
     with open(os.path.join(stack, "main.tf"), "w", encoding="utf-8") as f:
-        f.write(STACK)
+        f.write(STACK if stack_text is None else stack_text)
     return stack, env
 
 

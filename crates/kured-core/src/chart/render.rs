@@ -15,6 +15,7 @@ use crate::chart::releases::{
     self, NEWEST_SUPPORTED, OLDEST_SUPPORTED, Resolved, SentinelBand, since,
 };
 use crate::chart::set::{SetEntry, SetNote};
+use crate::chart::strict::{self, ValuesNote};
 use crate::chart::values::{ValuesError, describe, merge_values};
 use crate::k8s::container::{Container, EnvVar, PodTemplate, Volume, VolumeMount, VolumeSource};
 
@@ -67,6 +68,9 @@ pub struct RenderedKured {
     pub provenance: ValuesProvenance,
     /// `set` entries that apply but cannot have the effect they say.
     pub set_notes: Vec<SetNote>,
+    /// What the `values` entries say that the release would take other than as meant
+    /// (see [`super::strict`]); checked here so that a cached render carries them too.
+    pub values_notes: Vec<ValuesNote>,
 }
 
 /// Why the chart could not be rendered.
@@ -221,6 +225,7 @@ pub fn render_kured(request: &ChartRequest) -> Result<RenderedKured, ChartError>
         warnings: r.warnings,
         provenance,
         set_notes,
+        values_notes: strict::check_values(template, &request.values),
     })
 }
 

@@ -14,9 +14,9 @@ use serde_json::{Map, Value as Json};
 use crate::base::duration::GoDuration;
 use crate::base::text::{Labels, Strings, Text};
 use crate::forecast::quantity::Quantity;
-use crate::k8s::selector::{LabelSelector, json_type};
+use crate::k8s::selector::LabelSelector;
 use crate::pdb::objects::{
-    DEFAULT_NAMESPACE, FieldProblem, Inventory, InventoryError, ManifestError, ObjectError,
+    FieldProblem, Inventory, InventoryError, ManifestError, ObjectError, Reader,
 };
 use crate::pdb::stream::{self, ObjectSink};
 
@@ -372,36 +372,21 @@ impl ObjectSink for ClusterObjects {
     }
 }
 
-/// Reads fields of one object, naming it in errors as the inventory does.
-struct Fields<'a> {
-    kind: &'static str,
-    root: &'a Json,
-}
+/// Reads fields of one object, naming it in errors as the inventory does: the inventory's
+/// reader, with what the forecast reads beyond it (lists, selectors, quantities).
+struct Fields<'a>(Reader<'a>);
 
 impl<'a> Fields<'a> {
+    fn new(kind: &'static str, root: &'a Json) -> Fields<'a> {
+        Fields(Reader::new(kind, root))
+    }
+
     fn error(&self, field: &str, problem: FieldProblem) -> ObjectError {
-        let meta = self.root.get("metadata");
-        let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(Json::as_str);
-        ObjectError {
-            kind: self.kind.to_string(),
-            namespace: text("namespace")
-                .filter(|s| !s.is_empty())
-                .unwrap_or(DEFAULT_NAMESPACE)
-                .to_string(),
-            name: text("name").unwrap_or("(unnamed)").to_string(),
-            field: field.to_string(),
-            problem: Box::new(problem),
-        }
+        self.0.error(field, problem)
     }
 
     fn wrong(&self, field: &str, expected: &'static str, found: &Json) -> ObjectError {
-        self.error(
-            field,
-            FieldProblem::WrongType {
-                expected,
-                found: json_type(found),
-            },
-        )
+        self.0.wrong(field, expected, found)
     }
 
     /// The value at `path` under `base`; `None` when absent or null.
@@ -411,35 +396,11 @@ impl<'a> Fields<'a> {
         path: &str,
         base_path: &str,
     ) -> Result<Option<&'a Json>, ObjectError> {
-        let mut current = base;
-        let mut walked = base_path.to_string();
-        for part in path.split('.') {
-            let map = match current {
-                Json::Object(map) => map,
-                Json::Null => return Ok(None),
-                other => {
-                    let at = if walked.is_empty() {
-                        "(object)"
-                    } else {
-                        walked.as_str()
-                    };
-                    return Err(self.wrong(at, "an object", other));
-                }
-            };
-            if !walked.is_empty() {
-                walked.push('.');
-            }
-            walked.push_str(part);
-            match map.get(part) {
-                None | Some(Json::Null) => return Ok(None),
-                Some(next) => current = next,
-            }
-        }
-        Ok(Some(current))
+        self.0.at(base, path, base_path)
     }
 
     fn get(&self, path: &str) -> Result<Option<&'a Json>, ObjectError> {
-        self.at(self.root, path, "")
+        self.0.get(path)
     }
 
     fn list(&self, value: Option<&'a Json>, path: &str) -> Result<&'a [Json], ObjectError> {
@@ -820,19 +781,13 @@ fn node_requirements(
 }
 
 fn read_pod_scheduling(value: &Json, strings: &mut Strings) -> Result<Scheduling, ObjectError> {
-    let f = Fields {
-        kind: "Pod",
-        root: value,
-    };
+    let f = Fields::new("Pod", value);
     read_spec(&f, f.get("spec")?, "spec", strings)
 }
 
 /// Reads the scheduling of a DaemonSet's pods from its manifest object.
 pub fn read_daemonset_scheduling(value: &Json) -> Result<Scheduling, ObjectError> {
-    let f = Fields {
-        kind: "DaemonSet",
-        root: value,
-    };
+    let f = Fields::new("DaemonSet", value);
     read_spec(
         &f,
         f.get("spec.template.spec")?,
@@ -842,10 +797,7 @@ pub fn read_daemonset_scheduling(value: &Json) -> Result<Scheduling, ObjectError
 }
 
 fn read_node(value: &Json, strings: &mut Strings) -> Result<Node, ObjectError> {
-    let f = Fields {
-        kind: "Node",
-        root: value,
-    };
+    let f = Fields::new("Node", value);
     let name = match f.get("metadata.name")? {
         Some(Json::String(s)) if !s.is_empty() => strings.get(s),
         Some(Json::String(_)) | None => return Err(f.error("metadata.name", FieldProblem::Missing)),

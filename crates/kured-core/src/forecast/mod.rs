@@ -25,6 +25,7 @@ pub mod budgets;
 pub mod cluster;
 pub mod daemons;
 pub mod drain;
+pub mod kured_daemon;
 pub mod label_query;
 pub mod openings;
 pub mod outcome;

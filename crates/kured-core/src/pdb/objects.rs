@@ -422,8 +422,9 @@ fn append<T>(into: &mut Vec<T>, mut from: Vec<T>) {
     }
 }
 
-/// Reads fields of one object, remembering which object for error messages.
-struct Reader<'a> {
+/// Reads fields of one object, remembering which object for error messages. Other
+/// readers of cluster objects (the forecast's) build on it.
+pub(crate) struct Reader<'a> {
     kind: &'static str,
     root: &'a Json,
     namespace: &'a str,
@@ -431,7 +432,7 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn new(kind: &'static str, root: &'a Json) -> Reader<'a> {
+    pub(crate) fn new(kind: &'static str, root: &'a Json) -> Reader<'a> {
         let meta = root.get("metadata");
         let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(Json::as_str);
         Reader {
@@ -444,7 +445,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn error(&self, field: &str, problem: FieldProblem) -> ObjectError {
+    pub(crate) fn error(&self, field: &str, problem: FieldProblem) -> ObjectError {
         ObjectError {
             kind: self.kind.to_string(),
             namespace: self.namespace.to_string(),
@@ -454,7 +455,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn wrong(&self, field: &str, expected: &'static str, found: &Json) -> ObjectError {
+    pub(crate) fn wrong(&self, field: &str, expected: &'static str, found: &Json) -> ObjectError {
         self.error(
             field,
             FieldProblem::WrongType {
@@ -465,9 +466,20 @@ impl<'a> Reader<'a> {
     }
 
     /// The value at a dotted path; `None` when absent or null anywhere along it.
-    fn get(&self, path: &str) -> Result<Option<&'a Json>, ObjectError> {
-        let mut current = self.root;
-        let mut walked = String::new();
+    pub(crate) fn get(&self, path: &str) -> Result<Option<&'a Json>, ObjectError> {
+        self.at(self.root, path, "")
+    }
+
+    /// The value at a dotted `path` under `base`, which sits at `base_path` in the object
+    /// (for errors); `None` when absent or null anywhere along it.
+    pub(crate) fn at(
+        &self,
+        base: &'a Json,
+        path: &str,
+        base_path: &str,
+    ) -> Result<Option<&'a Json>, ObjectError> {
+        let mut current = base;
+        let mut walked = base_path.to_string();
         for part in path.split('.') {
             let object = match current {
                 Json::Object(map) => map,

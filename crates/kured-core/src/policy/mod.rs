@@ -64,6 +64,29 @@ pub struct KuredInput {
     pub container: String,
 }
 
+impl KuredSource {
+    /// The chart release to render, for a chart install: the release is named `kured` in
+    /// `kube-system`, as the chart's own instructions install it.
+    pub fn chart_request(&self) -> Option<ChartRequest> {
+        match self {
+            KuredSource::Chart {
+                chart_version,
+                values,
+                sets,
+                image_tag,
+            } => Some(ChartRequest {
+                chart_version: chart_version.clone(),
+                values: values.clone(),
+                sets: sets.clone(),
+                image_tag: image_tag.clone(),
+                release_name: "kured".to_string(),
+                namespace: "kube-system".to_string(),
+            }),
+            KuredSource::Manifest { .. } => None,
+        }
+    }
+}
+
 /// How the gate reaches the node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GateSource {
@@ -130,20 +153,9 @@ pub fn analyse_kured_with(
 ) -> Result<KuredAnalysis, Finding> {
     let mut warnings = Vec::new();
     let (template, app_version, modelled_chart, provenance) = match &input.source {
-        KuredSource::Chart {
-            chart_version,
-            values,
-            sets,
-            image_tag,
-        } => {
-            let request = ChartRequest {
-                chart_version: chart_version.clone(),
-                values: values.clone(),
-                sets: sets.clone(),
-                image_tag: image_tag.clone(),
-                release_name: "kured".to_string(),
-                namespace: "kube-system".to_string(),
-            };
+        KuredSource::Chart { .. } => {
+            // `Some` for every chart install.
+            let request = input.source.chart_request().unwrap_or_default();
             let rendered = renderer.render(&request).map_err(chart_finding)?;
             let notes = rendered
                 .version_warnings
@@ -186,7 +198,10 @@ pub fn analyse_kured_with(
                     note.message.clone(),
                 ));
             }
-            warnings.extend(values_notes::check(rendered.release, values));
+            warnings.extend(values_notes::findings(
+                rendered.release,
+                &rendered.values_notes,
+            ));
             (
                 rendered.template.clone(),
                 rendered.app_version,

@@ -6,14 +6,11 @@ use serde_json::Value as Json;
 
 use super::finding::{Field, Finding, FindingKind, Fix, KuredField};
 use crate::base::version::Version;
-use crate::chart::strict::{NoteKind, ValuesNote, check_values};
+use crate::chart::strict::{NoteKind, ValuesNote};
 
-/// Every note about `values` for chart release `release`, as findings.
-pub fn check(release: Version, values: &[String]) -> Vec<Finding> {
-    check_values(release, values)
-        .iter()
-        .map(|note| finding(release, note))
-        .collect()
+/// The notes a render of chart release `release` made about its `values`, as findings.
+pub fn findings(release: Version, notes: &[ValuesNote]) -> Vec<Finding> {
+    notes.iter().map(|note| finding(release, note)).collect()
 }
 
 fn finding(release: Version, note: &ValuesNote) -> Finding {
@@ -73,13 +70,14 @@ fn inline(value: &Json) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::strict::check_values;
     use crate::policy::finding::Severity;
 
     const V5_11: Version = Version::new(5, 11, 0);
 
     fn found(entries: &[&str]) -> Vec<(FindingKind, Field, String)> {
         let entries: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
-        check(V5_11, &entries)
+        findings(V5_11, &check_values(V5_11, &entries))
             .into_iter()
             .map(|f| {
                 assert_eq!(f.severity(), Severity::Warning);
