@@ -14,7 +14,6 @@ pub fn field_path(field: Field, origins: Origins) -> AttrPath {
         Field::Kured(f) => {
             let kured = AttrPath::attr("kured");
             match f {
-                KuredField::Whole => kured,
                 KuredField::ChartVersion => kured.then("chart_version"),
                 KuredField::Values(None) => kured.then("values"),
                 KuredField::Values(Some(i)) => kured.then("values").index(i),
@@ -31,7 +30,6 @@ pub fn field_path(field: Field, origins: Origins) -> AttrPath {
         Field::Gate(f) => {
             let gate = AttrPath::attr("gate");
             match f {
-                GateField::Whole => gate,
                 GateField::SentinelPath => gate.then("sentinel_path"),
                 GateField::ReadOnly => gate.then("read_only"),
                 GateField::Manifest if origins.gate_live => gate.then("name"),

@@ -12,7 +12,7 @@ use kured_core::policy::{self, DEFAULT_UPSTREAM_SENTINEL, PolicyInput, PolicyRep
 use tfplugin::api::{ApplyRequest, PlanRequest, Planned, Resource};
 use tfplugin::diag::{AttrPath, Diagnostics};
 use tfplugin::model::{Attr, Decoder, Invalid, Model, Spec, decode_object};
-use tfplugin::schema::{Block, Schema};
+use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 pub struct GatedRebootPolicy;
@@ -23,8 +23,8 @@ tfplugin::model! {
         pub id: Attr<String> => Spec::computed("Identifier of this policy in state; set at creation and kept across updates."),
         pub sentinel_host_path: Attr<String> => Spec::optional("The node file that gates reboots. When set, kured and the gate must both resolve to it; when not, they must resolve to each other."),
         pub upstream_sentinel_host_path: Attr<String> => Spec::optional_computed("The ungated node file that package managers write (kured's own default). kured watching it bypasses the gate and is an error. Defaults to `/var/run/reboot-required`."),
-        pub kured: Attr<KuredModel> => Spec::required(inputs::KURED_DESCRIPTION),
-        pub gate: Attr<GateModel> => Spec::required(inputs::GATE_DESCRIPTION),
+        pub kured: Attr<KuredModel> => Spec::required(inputs::KURED_DESCRIPTION).block(),
+        pub gate: Attr<GateModel> => Spec::required(inputs::GATE_DESCRIPTION).block(),
         pub known_drain_blockers: Attr<Vec<String>> => Spec::optional("PodDisruptionBudgets (`namespace/name`) known to block every drain, e.g. `data.kured_pdb_coverage.all.drain_blockers`. When the list is not empty the plan fails whatever kured's drain timeout: with none the drain hangs and kured holds its lock, with one the nodes that run their pods never reboot. Only `forceReboot` with a drain timeout passes, with a warning naming the budgets it violates."),
         pub allow_ungated_nodes: Attr<bool> => Spec::optional("In live mode, nodes that run kured but no ready gate pod never reboot, which fails the plan (`nodes-without-gate`). `true` keeps it a warning, for a rollout of the gate in progress. Defaults to `false`."),
         pub kured_sentinel_host_path: Attr<String> => Spec::computed("The node file kured watches; null when kured uses a sentinel command or its sentinel cannot be known."),
@@ -42,9 +42,8 @@ tfplugin::model! {
 fn schema() -> Schema {
     Schema::new(
         0,
-        Block::new(
+        GatedRebootPolicyModel::schema_block(
             "A gated reboot policy: kured reboots a node only when the file the gate writes exists. The plan fails when kured and the gate resolve to different node files, when kured watches the ungated sentinel, or when kured would not start, never open its window, or never finish the drain of a node that runs pods of a known drain blocker.",
-            GatedRebootPolicyModel::attributes(),
         ),
     )
 }
@@ -91,7 +90,7 @@ impl GatedRebootPolicyModel {
             .or(DEFAULT_UPSTREAM_SENTINEL.to_string())
     }
 
-    /// Reads the `kured` and `gate` objects and checks the arguments' own values.
+    /// Reads the `kured` and `gate` blocks and checks the arguments' own values.
     fn inputs(
         &self,
         diags: &mut Diagnostics,

@@ -1,4 +1,4 @@
-//! The `kured` and `gate` objects shared by the resource and the data source: their
+//! The `kured` and `gate` blocks shared by the resource and the data source: their
 //! models, and reading them into the core's inputs. Checks that concern the shape of the
 //! configuration (which arguments go together) live here; everything about kured itself is
 //! in [`kured_core::policy`].
@@ -16,26 +16,26 @@ use tfplugin::value::Value;
 
 use crate::validators::{self, Way};
 
-/// The description of the `kured` attribute, wherever it appears.
+/// The description of the `kured` block, wherever it appears.
 pub const KURED_DESCRIPTION: &str = "How kured is installed, one of three ways: `chart_version` with `values`, `set`, `set_list` and `set_sensitive` (and optionally `image_tag`); `daemonset_manifest`; or `namespace` and `name` of the DaemonSet in the live cluster.";
 
-/// The description of the `gate` attribute, wherever it appears.
+/// The description of the `gate` block, wherever it appears.
 pub const GATE_DESCRIPTION: &str = "The sentinel gate: the file it writes and how its container reaches the node, one of three ways: `host_path` + `mount_path`; `daemonset_manifest`; or `namespace` and `name` of its DaemonSet in the live cluster.";
 
-/// The attribute that holds the `kured` object, wherever it appears.
+/// The attribute that holds the `kured` block, wherever it appears.
 pub const KURED: &str = "kured";
 
 /// The container kured runs in unless `container` says otherwise.
 const DEFAULT_KURED_CONTAINER: &str = "kured";
 
 tfplugin::model! {
-    /// The `kured` object: how kured is installed.
+    /// The `kured` block: how kured is installed.
     pub struct KuredModel {
         pub chart_version: Attr<String> => Spec::optional(format!("Version of the kured Helm chart (kubereboot/charts), {}; a newer version is modelled as {NEWEST_SUPPORTED} with a warning. Set this with `values`, or set `daemonset_manifest` instead.", supported_range())),
         pub values: Attr<Vec<String>> => Spec::optional("The chart's values documents (YAML or JSON), exactly as the stack passes them to its `helm_release`; later entries win, as in Helm."),
-        pub set: Attr<Vec<SetModel>> => Spec::optional("The release's `set` entries, shaped like `helm_release`'s (`set = helm_release.kured.set` passes them unchanged, from helm provider 2.x or 3.x), applied after `values` with Helm's `--set` rules: `.` between keys, `\\.` for a dot inside a key, `name[0]` for a list element, `{a,b}` for a list, `\\,` for a comma in the value."),
-        pub set_list: Attr<Vec<SetListModel>> => Spec::optional("The release's `set_list` entries, like `helm_release`'s: each list is joined into Helm's `{a,b}` and applied after `set`."),
-        pub set_sensitive: Attr<Vec<SetSensitiveModel>> => Spec::optional("The release's `set_sensitive` entries, like `helm_release`'s, applied last. The provider never shows their values: diagnostics name an entry by its index and `name`, and computed attributes and diagnostics show `(sensitive value)` wherever a value (or the file name the chart derives from it) would appear."),
+        pub set: Attr<Vec<SetModel>> => Spec::optional("The release's `set` blocks, shaped like `helm_release`'s: helm provider 2.x's blocks paste unchanged, and 3.x's `set` list passes through a `dynamic \"set\"` block (the *kured chart* guide shows both). Applied after `values` with Helm's `--set` rules: `.` between keys, `\\.` for a dot inside a key, `name[0]` for a list element, `{a,b}` for a list, `\\,` for a comma in the value.").block(),
+        pub set_list: Attr<Vec<SetListModel>> => Spec::optional("The release's `set_list` blocks, like `helm_release`'s: each list is joined into Helm's `{a,b}` and applied after `set`.").block(),
+        pub set_sensitive: Attr<Vec<SetSensitiveModel>> => Spec::optional("The release's `set_sensitive` blocks, like `helm_release`'s, applied last. The provider never shows their values: diagnostics name an entry by its index and `name`, and computed attributes and diagnostics show `(sensitive value)` wherever a value (or the file name the chart derives from it) would appear.").block(),
         pub image_tag: Attr<String> => Spec::optional("The kured image tag that runs, when it differs from the chart's appVersion and `image.tag`; decides kured's behaviour (e.g. `1.21.0`)."),
         pub daemonset_manifest: Attr<String> => Spec::optional("A kured DaemonSet manifest (YAML or JSON) for kured installed without the chart. kured's version is read from the container image tag."),
         pub namespace: Attr<String> => Spec::optional("Live mode: the namespace of kured's DaemonSet in the cluster (set with `name`). The provider reads it with the provider's kubeconfig settings."),
@@ -74,7 +74,7 @@ tfplugin::model! {
 }
 
 tfplugin::model! {
-    /// The `gate` object: the sentinel gate's file and how it reaches the node.
+    /// The `gate` block: the sentinel gate's file and how it reaches the node.
     pub struct GateModel {
         pub sentinel_path: Attr<String> => Spec::required("The file the gate writes, as the gate's container sees it (e.g. `/host/var-run/gated-reboot-required`)."),
         pub host_path: Attr<String> => Spec::optional("The node directory of the gate's hostPath volume (e.g. `/var/run`). Set with `mount_path`, or set `daemonset_manifest` instead."),
@@ -113,7 +113,7 @@ pub enum GateSpec {
     },
 }
 
-/// Reads the `kured` object found at `at`. Configuration-shape errors go to `diags`.
+/// Reads the `kured` block found at `at`. Configuration-shape errors go to `diags`.
 pub fn kured_input(
     kured: &Attr<KuredModel>,
     at: &AttrPath,
@@ -142,16 +142,22 @@ pub fn kured_input(
                     KuredModel::chart_version,
                     KuredModel::values
                 ),
-                &[&k.chart_version],
+                &[(KuredModel::chart_version, &k.chart_version)],
             ),
-            Way::new(KuredModel::daemonset_manifest, &[&k.daemonset_manifest]),
+            Way::new(
+                KuredModel::daemonset_manifest,
+                &[(KuredModel::daemonset_manifest, &k.daemonset_manifest)],
+            ),
             Way::new(
                 format!(
                     "{} and {} of the live DaemonSet",
                     KuredModel::namespace,
                     KuredModel::name
                 ),
-                &[&k.namespace, &k.name],
+                &[
+                    (KuredModel::namespace, &k.namespace),
+                    (KuredModel::name, &k.name),
+                ],
             ),
         ],
         diags,
@@ -165,9 +171,9 @@ pub fn kured_input(
     if way.known().is_some_and(|w| *w != CHART) {
         for (attr, value) in [
             (KuredModel::values, k.values.is_known()),
-            (KuredModel::set, k.set.is_known()),
-            (KuredModel::set_list, k.set_list.is_known()),
-            (KuredModel::set_sensitive, k.set_sensitive.is_known()),
+            (KuredModel::set, has_entries(&k.set)),
+            (KuredModel::set_list, has_entries(&k.set_list)),
+            (KuredModel::set_sensitive, has_entries(&k.set_sensitive)),
             (KuredModel::image_tag, k.image_tag.is_known()),
         ] {
             if value {
@@ -244,7 +250,12 @@ pub fn kured_input(
     Ok(Attr::Known(spec))
 }
 
-/// The `set`, `set_list` and `set_sensitive` entries of the `kured` object at `at`, once
+/// Whether a list of blocks holds any: Terraform sends none written as an empty list.
+fn has_entries<T>(blocks: &Attr<Vec<T>>) -> bool {
+    matches!(blocks, Attr::Known(list) if !list.is_empty())
+}
+
+/// The `set`, `set_list` and `set_sensitive` entries of the `kured` block at `at`, once
 /// every part of them is known; a `type` the helm provider refuses is an error on it.
 fn set_entries(
     k: &KuredModel,
@@ -377,7 +388,7 @@ impl SetReader<'_> {
     }
 }
 
-/// The values of the `kured` object's `set_sensitive` entries, which nothing the provider
+/// The values of the `kured` block's `set_sensitive` entries, which nothing the provider
 /// computes or reports may show: wherever one would appear, `(sensitive value)` does.
 #[derive(Default)]
 pub struct Sensitive(Vec<String>);
@@ -416,7 +427,7 @@ impl Sensitive {
         Sensitive(values)
     }
 
-    /// The `set_sensitive` values in the `kured` object of a configuration.
+    /// The `set_sensitive` values in the `kured` block of a configuration.
     pub fn in_config(config: &Value) -> Self {
         let mut ignored = Diagnostics::new();
         let kured = Decoder::new(&mut ignored)
@@ -491,7 +502,7 @@ impl Sensitive {
     }
 }
 
-/// Reads the `gate` object found at `at`; null when the configuration has none.
+/// Reads the `gate` block found at `at`; null when the configuration has none.
 pub fn gate_input(
     gate: &Attr<GateModel>,
     at: &AttrPath,
@@ -509,16 +520,25 @@ pub fn gate_input(
         &[
             Way::new(
                 format!("{} and {}", GateModel::host_path, GateModel::mount_path),
-                &[&g.host_path, &g.mount_path],
+                &[
+                    (GateModel::host_path, &g.host_path),
+                    (GateModel::mount_path, &g.mount_path),
+                ],
             ),
-            Way::new(GateModel::daemonset_manifest, &[&g.daemonset_manifest]),
+            Way::new(
+                GateModel::daemonset_manifest,
+                &[(GateModel::daemonset_manifest, &g.daemonset_manifest)],
+            ),
             Way::new(
                 format!(
                     "{} and {} of the live DaemonSet",
                     GateModel::namespace,
                     GateModel::name
                 ),
-                &[&g.namespace, &g.name],
+                &[
+                    (GateModel::namespace, &g.namespace),
+                    (GateModel::name, &g.name),
+                ],
             ),
         ],
         diags,

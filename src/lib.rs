@@ -7,7 +7,7 @@
 //! - [`provider`]: the provider's configuration and the list of what it serves;
 //! - one file per resource, data source and function: `gated_reboot_policy`,
 //!   `sentinel_paths`, `pdb_coverage`, `reboot_forecast`, and `functions/`;
-//! - `inputs` and `live`: the `kured` and `gate` objects they share, from configuration or
+//! - `inputs` and `live`: the `kured` and `gate` blocks they share, from configuration or
 //!   from the cluster;
 //! - `validators`: checks of argument values that several adapters make (which way an
 //!   object is described, Kubernetes names, durations), each on the attribute at fault;

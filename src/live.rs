@@ -1,4 +1,4 @@
-//! Live mode for the `kured` and `gate` objects: reads the DaemonSets the configuration
+//! Live mode for the `kured` and `gate` blocks: reads the DaemonSets the configuration
 //! names and hands them to the core exactly as a manifest would be, so every check is the
 //! same offline and live. Also finds the nodes that run kured but no ready gate pod,
 //! counting only the pods each DaemonSet controls (not every pod its selector matches).

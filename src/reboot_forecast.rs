@@ -31,8 +31,8 @@ pub struct RebootForecast;
 tfplugin::model! {
     /// The `kured` and `gate` objects the forecast shares with the other resources.
     pub struct ForecastObjects {
-        pub kured: Attr<KuredModel> => Spec::required(inputs::KURED_DESCRIPTION),
-        pub gate: Attr<GateModel> => Spec::optional(inputs::GATE_DESCRIPTION),
+        pub kured: Attr<KuredModel> => Spec::required(inputs::KURED_DESCRIPTION).block(),
+        pub gate: Attr<GateModel> => Spec::optional(inputs::GATE_DESCRIPTION).block(),
     }
 }
 
@@ -118,7 +118,8 @@ impl DataSource<ProviderState> for RebootForecast {
                     Attribute::new(attr::BACKLOG_ALERT, Type::String, "A prometheus-operator PrometheusRule (YAML) with a `KuredRebootBacklog` alert on `kured_reboot_required == 1`, whose `for:` is `backlog_alert_after`, with a comment saying how it was derived.").computed(),
                     Attribute::new(attr::BACKLOG_ALERT_AFTER, Type::String, "The alert's `for:` as a Go duration: the window's longest closed stretch, plus the forecast rollout, plus one kured period, rounded up to whole minutes.").computed(),
                 ]).collect(),
-            ),
+            )
+            .with_blocks(ForecastObjects::blocks()),
         )
     }
 

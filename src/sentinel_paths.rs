@@ -10,7 +10,7 @@ use kured_core::policy::resolve::KuredOutcome;
 use tfplugin::api::DataSource;
 use tfplugin::diag::{AttrPath, Diagnostics};
 use tfplugin::model::{Attr, Model, Spec, decode_object};
-use tfplugin::schema::{Block, Schema};
+use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 pub struct SentinelPaths;
@@ -18,8 +18,8 @@ pub struct SentinelPaths;
 tfplugin::model! {
     /// `kured_sentinel_paths`: its arguments and what it found.
     pub struct SentinelPathsModel {
-        pub kured: Attr<KuredModel> => Spec::required(inputs::KURED_DESCRIPTION),
-        pub gate: Attr<GateModel> => Spec::optional(inputs::GATE_DESCRIPTION),
+        pub kured: Attr<KuredModel> => Spec::required(inputs::KURED_DESCRIPTION).block(),
+        pub gate: Attr<GateModel> => Spec::optional(inputs::GATE_DESCRIPTION).block(),
         pub kured_sentinel_host_path: Attr<String> => Spec::computed("The node file kured watches; null when kured uses a sentinel command, or its sentinel never reaches the node or cannot be known."),
         pub kured_sentinel_chain: Attr<Vec<String>> => Spec::computed("How kured's sentinel was derived, one step per entry."),
         pub kured_app_version: Attr<String> => Spec::computed("The kured version assumed; null when it cannot be read."),
@@ -32,7 +32,7 @@ tfplugin::model! {
 }
 
 impl SentinelPathsModel {
-    /// Reads the `kured` and `gate` objects.
+    /// Reads the `kured` and `gate` blocks.
     fn inputs(
         &self,
         diags: &mut Diagnostics,
@@ -52,9 +52,8 @@ impl DataSource<ProviderState> for SentinelPaths {
     fn schema(&self) -> Schema {
         Schema::new(
             0,
-            Block::new(
+            SentinelPathsModel::schema_block(
                 "Resolves the node files kured and the gate use, from chart values or manifests, and says whether they are the same file. Unlike `kured_gated_reboot_policy` it never fails on a mismatch.",
-                SentinelPathsModel::attributes(),
             ),
         )
     }

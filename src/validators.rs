@@ -11,43 +11,53 @@ use kured_core::base::duration::GoDuration;
 use tfplugin::diag::{AttrPath, Diagnostics};
 use tfplugin::model::{Attr, Invalid};
 
-/// One way of describing an object: how messages name it, and whether the configuration
-/// takes it (any of its attributes given) or cannot tell yet (one of them unknown).
+/// One way of describing an object: how messages name it, its arguments, and whether
+/// the configuration takes it (any of them given) or cannot tell yet (one unknown).
 pub struct Way {
     label: String,
-    given: bool,
+    /// The way's first argument, and the first one the configuration gives.
+    first: &'static str,
+    given: Option<&'static str>,
     unknown: bool,
 }
 
 impl Way {
-    /// The way named `label`, taken when any of `attrs` is given.
-    pub fn new<T>(label: impl Into<String>, attrs: &[&Attr<T>]) -> Self {
+    /// The way named `label`, taken when any of `attrs` (name, value) is given.
+    pub fn new<T>(label: impl Into<String>, attrs: &[(&'static str, &Attr<T>)]) -> Self {
         Way {
             label: label.into(),
-            given: attrs.iter().any(|a| a.is_known()),
-            unknown: attrs.iter().any(|a| a.is_unknown()),
+            first: attrs.first().map_or("", |(name, _)| *name),
+            given: attrs
+                .iter()
+                .find(|(_, a)| a.is_known())
+                .map(|(name, _)| *name),
+            unknown: attrs.iter().any(|(_, a)| a.is_unknown()),
         }
     }
 }
 
-/// Requires exactly one of `ways` for the object at `at`; answers its index, or
+/// Requires exactly one of `ways` for the block at `at`; answers its index, or
 /// [`Attr::Unknown`] while an unknown value could still decide it.
+///
+/// Both errors sit on an argument inside the block, because Terraform places a path that
+/// ends at a block on the enclosing resource: two ways given blame the second way's
+/// argument, and none given the first way's, which Terraform shows on the block's own
+/// line as it does its own "Missing required argument".
 pub fn exactly_one_of(
     at: &AttrPath,
     ways: &[Way],
     diags: &mut Diagnostics,
 ) -> Result<Attr<usize>, Invalid> {
     let labels: Vec<&str> = ways.iter().map(|w| w.label.as_str()).collect();
-    let given: Vec<(usize, &str)> = ways
+    let given: Vec<(usize, &Way)> = ways
         .iter()
         .enumerate()
-        .filter(|(_, w)| w.given)
-        .map(|(i, w)| (i, w.label.as_str()))
+        .filter(|(_, w)| w.given.is_some())
         .collect();
-    if let [_, _, ..] = given.as_slice() {
-        let used: Vec<&str> = given.iter().map(|(_, label)| *label).collect();
+    if let [_, (_, second), ..] = given.as_slice() {
+        let used: Vec<&str> = given.iter().map(|(_, w)| w.label.as_str()).collect();
         diags.error_at(
-            at.clone(),
+            at.clone().then(second.given.unwrap_or(second.first)),
             format!(
                 "{at} is described more than one way: {}",
                 used.join(" and ")
@@ -62,8 +72,9 @@ pub fn exactly_one_of(
     match given.first() {
         Some((one, _)) => Ok(Attr::Known(*one)),
         None => {
+            let first = ways.first().map_or("", |w| w.first);
             diags.error_at(
-                at.clone(),
+                at.clone().then(first),
                 format!("{at} is not described"),
                 format!("Describe {at} one way: {}.", labels.join("; or ")),
             );
@@ -311,8 +322,12 @@ mod tests {
         let at = AttrPath::attr("gate");
         let (set, null, unknown) = (known("x"), Attr::<String>::Null, Attr::<String>::Unknown);
         let mut diags = Diagnostics::new();
-        let ways =
-            |a: &Attr<String>, b: &Attr<String>| [Way::new("a", &[a]), Way::new("b", &[&null, b])];
+        let ways = |a: &Attr<String>, b: &Attr<String>| {
+            [
+                Way::new("a", &[("a", a)]),
+                Way::new("b", &[("b0", &null), ("b1", b)]),
+            ]
+        };
         assert_eq!(
             exactly_one_of(&at, &ways(&null, &set), &mut diags),
             Ok(Attr::Known(1))
@@ -338,7 +353,9 @@ mod tests {
                 "gate is not described"
             ]
         );
-        assert_eq!(paths(&diags), ["gate", "gate"]);
+        // Each on an argument inside the block: the second way's given one, or the first
+        // way's first.
+        assert_eq!(paths(&diags), ["gate.b1", "gate.a"]);
     }
 
     #[test]

@@ -16,14 +16,14 @@ fn policy(extra: &str, values: &str) -> String {
         r#"
 resource "kured_gated_reboot_policy" "p" {{
   {extra}
-  kured = {{
+  kured {{
     chart_version = "5.11.0"
     values        = [<<-YAML
 {values}
 YAML
     ]
   }}
-  gate = {{
+  gate {{
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -283,7 +283,7 @@ fn flag_findings_land_on_the_values_entry_that_set_the_flag() {
     let dir = stack(
         r#"
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values = [
       "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n",
@@ -291,7 +291,7 @@ resource "kured_gated_reboot_policy" "p" {
       yamlencode({ configuration = { timeZone = "europe/berlin", concurrency = "two" } }),
     ]
   }
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -337,11 +337,11 @@ fn configuration_shape_errors_show_at_validate() {
     let dir = stack(
         r#"
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     chart_version      = "5.11.0"
     daemonset_manifest = "kind: DaemonSet"
   }
-  gate = {
+  gate {
     sentinel_path = "/host/x"
     host_path     = "/var/run"
   }
@@ -377,12 +377,12 @@ spec:
     let dir = stack(&format!(
         r#"
 resource "kured_gated_reboot_policy" "p" {{
-  kured = {{
+  kured {{
     daemonset_manifest = <<-YAML
 {manifest}
 YAML
   }}
-  gate = {{
+  gate {{
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -474,10 +474,10 @@ resource "kured_gated_reboot_policy" "p" {
     "shop/web",
     "web",
   ]
-  kured = {
+  kured {
     chart_version = "5.11.0"
   }
-  gate = {
+  gate {
     sentinel_path = "/host/x"
     namespace     = "Kube_System"
     name          = "gate"
@@ -504,14 +504,14 @@ resource "kured_gated_reboot_policy" "p" {
     let dir = stack(
         r#"
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values = [
       "a: 1",
       null,
     ]
   }
-  gate = {
+  gate {
     sentinel_path = "/host/x"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"

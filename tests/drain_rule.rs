@@ -19,14 +19,14 @@ fn policy(blockers: &str, drain: &str) -> String {
         r#"
 resource "kured_gated_reboot_policy" "p" {{
   {blockers}
-  kured = {{
+  kured {{
     chart_version = "5.11.0"
     values = [
       "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n",
       yamlencode({{ configuration = {drain} }}),
     ]
   }}
-  gate = {{
+  gate {{
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -130,7 +130,7 @@ fn a_manifest_kured_gets_the_same_rule_on_known_drain_blockers() {
             r#"
 resource "kured_gated_reboot_policy" "p" {{
   {BLOCKERS}
-  kured = {{
+  kured {{
     daemonset_manifest = yamlencode({{
       apiVersion = "apps/v1", kind = "DaemonSet", metadata = {{ name = "kured" }},
       spec = {{ template = {{ spec = {{
@@ -143,7 +143,7 @@ resource "kured_gated_reboot_policy" "p" {{
       }} }} }}
     }})
   }}
-  gate = {{
+  gate {{
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"

@@ -16,7 +16,7 @@ use support::terraform::Workdir;
 
 /// The incident's gate: a hostPath mount of the node's /var/run.
 const GATE: &str = r#"
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -39,14 +39,14 @@ output "paths" {
 /// `kured_sentinel_paths` with `kured` = the given object body, and its outputs.
 fn paths_stack(kured: &str) -> String {
     format!(
-        "data \"kured_sentinel_paths\" \"p\" {{\n  kured = {{\n{kured}\n  }}\n{GATE}}}\n{PATHS_OUTPUT}"
+        "data \"kured_sentinel_paths\" \"p\" {{\n  kured {{\n{kured}\n  }}\n{GATE}}}\n{PATHS_OUTPUT}"
     )
 }
 
 /// `kured_gated_reboot_policy` with `kured` = the given object body.
 fn policy_stack(kured: &str) -> String {
     format!(
-        "resource \"kured_gated_reboot_policy\" \"p\" {{\n  kured = {{\n{kured}\n  }}\n{GATE}}}\n"
+        "resource \"kured_gated_reboot_policy\" \"p\" {{\n  kured {{\n{kured}\n  }}\n{GATE}}}\n"
     )
 }
 
@@ -97,12 +97,22 @@ fn forms(chart: &str, extra_yaml: &str, extra_set: &str) -> [String; 2] {
     );
     let set = format!(
         r#"    chart_version = "{chart}"
-    set = [
-      {{ name = "configuration.rebootSentinel", value = "/sentinel/gated-reboot-required" }},
-      {{ name = "configuration.drainTimeout", value = "0" }},
-      {{ name = "configuration.period", value = "2h" }},{extra_set}
-    ]
-    set_list = [{{ name = "configuration.rebootDays", value = ["mo", "fr"] }}]"#
+    set {{
+      name  = "configuration.rebootSentinel"
+      value = "/sentinel/gated-reboot-required"
+    }}
+    set {{
+      name  = "configuration.drainTimeout"
+      value = "0"
+    }}
+    set {{
+      name  = "configuration.period"
+      value = "2h"
+    }}{extra_set}
+    set_list {{
+      name  = "configuration.rebootDays"
+      value = ["mo", "fr"]
+    }}"#
     );
     [values, set]
 }
@@ -118,7 +128,7 @@ fn set_entries_answer_as_the_same_values_document_in_every_chart_band() {
         (
             "5.4.0",
             "      useRebootSentinelHostPath: true\n",
-            "\n      { name = \"useRebootSentinelHostPath\", value = \"true\" },",
+            "\n    set {\n      name  = \"useRebootSentinelHostPath\"\n      value = \"true\"\n    }",
         ),
         ("5.11.0", "", ""),
     ];
@@ -166,7 +176,8 @@ fn set_entries_answer_as_the_same_values_document_in_every_chart_band() {
         let drain = plan_set.only("drain-timeout-unbounded");
         assert_eq!(
             drain.line,
-            Some(line_of(&by_set, "{ name = \"configuration.drainTimeout\"")),
+            // The entry's value line, right under its name.
+            Some(line_of(&by_set, "name  = \"configuration.drainTimeout\"") + 1),
             "chart {chart}: {drain:#?}"
         );
     }
@@ -179,42 +190,61 @@ fn helm_set_rules_escaped_dots_list_indices_and_string_type() {
         // A dot in the name is a path...
         (
             r#"chart_version = "5.11.0"
-    set = [{ name = "configuration.rebootSentinel", value = "/var/run/gated-reboot-required" }]"#,
+    set {
+      name  = "configuration.rebootSentinel"
+      value = "/var/run/gated-reboot-required"
+    }"#,
             Value::from("/var/run/gated-reboot-required"),
         ),
         // ...and an escaped one is part of a top-level key the chart never reads.
         (
             r#"chart_version = "5.11.0"
-    set = [{ name = "configuration\\.rebootSentinel", value = "/var/run/gated-reboot-required" }]"#,
+    set {
+      name  = "configuration\\.rebootSentinel"
+      value = "/var/run/gated-reboot-required"
+    }"#,
             Value::from("/var/run/reboot-required"),
         ),
         // List indices build extraEnvVars; kured 1.14 (chart 5.3.2) reads the variable
         // when no flag is given, and checks the node.
         (
             r#"chart_version = "5.3.2"
-    set = [
-      { name = "extraEnvVars[0].name", value = "KURED_REBOOT_SENTINEL" },
-      { name = "extraEnvVars[0].value", value = "/var/run/from-env" },
-    ]"#,
+    set {
+      name  = "extraEnvVars[0].name"
+      value = "KURED_REBOOT_SENTINEL"
+    }
+    set {
+      name  = "extraEnvVars[0].value"
+      value = "/var/run/from-env"
+    }"#,
             Value::from("/var/run/from-env"),
         ),
         // type = "string" keeps "false" a string, which Helm's `if` reads as true: the
         // sentinel mount stays...
         (
             r#"chart_version = "5.11.0"
-    set = [
-      { name = "configuration.rebootSentinel", value = "/var/run/gated-reboot-required" },
-      { name = "configuration.useRebootSentinelHostPath", value = "false", type = "string" },
-    ]"#,
+    set {
+      name  = "configuration.rebootSentinel"
+      value = "/var/run/gated-reboot-required"
+    }
+    set {
+      name  = "configuration.useRebootSentinelHostPath"
+      value = "false"
+      type  = "string"
+    }"#,
             Value::from("/var/run/gated-reboot-required"),
         ),
         // ...while the typed false turns it off, and kured 1.21 looks inside its container.
         (
             r#"chart_version = "5.11.0"
-    set = [
-      { name = "configuration.rebootSentinel", value = "/var/run/gated-reboot-required" },
-      { name = "configuration.useRebootSentinelHostPath", value = "false" },
-    ]"#,
+    set {
+      name  = "configuration.rebootSentinel"
+      value = "/var/run/gated-reboot-required"
+    }
+    set {
+      name  = "configuration.useRebootSentinelHostPath"
+      value = "false"
+    }"#,
             Value::Null,
         ),
     ];
@@ -233,9 +263,10 @@ fn helm_set_rules_escaped_dots_list_indices_and_string_type() {
 }
 
 #[test]
-fn helm_release_shapes_pass_unchanged_and_set_list_sets_the_window() {
-    // helm provider 2.x: `set` is a set of objects with `type = ""`; 3.x: a list whose
-    // `value` may be null. Both are what `set = helm_release.kured.set` hands over.
+fn helm_release_lists_pass_through_dynamic_blocks_and_set_list_sets_the_window() {
+    // What `helm_release.kured.set` holds: helm provider 2.x, a set of objects with
+    // `type = ""`; 3.x, a list whose `value` may be null. A `dynamic` block hands either
+    // to the policy's blocks.
     let body = r#"
 locals {
   helm_v2_set = toset([
@@ -247,12 +278,25 @@ locals {
 }
 
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
-    set           = local.helm_v2_set
-    set_list      = local.helm_v3_set_list
+    dynamic "set" {
+      for_each = local.helm_v2_set
+      content {
+        name  = set.value.name
+        value = set.value.value
+        type  = set.value.type
+      }
+    }
+    dynamic "set_list" {
+      for_each = local.helm_v3_set_list
+      content {
+        name  = set_list.value.name
+        value = set_list.value.value
+      }
+    }
   }
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -260,12 +304,19 @@ resource "kured_gated_reboot_policy" "p" {
 }
 
 resource "kured_gated_reboot_policy" "v3" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values        = ["configuration: {rebootSentinel: /var/run/gated-reboot-required, drainTimeout: 30m, startTime: '2:00'}"]
-    set           = local.helm_v3_set
+    dynamic "set" {
+      for_each = local.helm_v3_set
+      content {
+        name  = set.value.name
+        value = set.value.value
+        type  = set.value.type
+      }
+    }
   }
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -298,7 +349,10 @@ fn a_sensitive_value_never_shows_in_plans_logs_or_computed_attributes() {
         + &policy_stack(
             r#"    chart_version = "5.11.0"
     values        = ["configuration: {rebootSentinel: /var/run/gated-reboot-required, drainTimeout: 30m}"]
-    set_sensitive = [{ name = "configuration.slackHookUrl", value = var.hook }]"#,
+    set_sensitive {
+      name  = "configuration.slackHookUrl"
+      value = var.hook
+    }"#,
         );
     let mut dir = stack(&passing);
     dir.env("TF_LOG", "TRACE");
@@ -337,7 +391,10 @@ fn a_sensitive_value_never_shows_in_plans_logs_or_computed_attributes() {
         + &policy_stack(
             r#"    chart_version = "5.11.0"
     values        = ["configuration: {drainTimeout: 30m}"]
-    set_sensitive = [{ name = "configuration.rebootSentinel", value = var.sentinel }]"#,
+    set_sensitive {
+      name  = "configuration.rebootSentinel"
+      value = var.sentinel
+    }"#,
         );
     let dir = stack(&failing);
     let plan = plan_json(&dir);
@@ -352,13 +409,16 @@ fn a_sensitive_value_never_shows_in_plans_logs_or_computed_attributes() {
         "{}",
         plan.output.report()
     );
-    assert_eq!(divergence.line, Some(line_of(&dir, "set_sensitive")));
+    assert_eq!(divergence.line, Some(line_of(&dir, "value = var.sentinel")));
 
     // A malformed sensitive value fails without showing any part of it.
     let malformed = variables
         + &policy_stack(
             r#"    chart_version = "5.11.0"
-    set_sensitive = [{ name = "configuration.slackHookUrl", value = var.malformed }]"#,
+    set_sensitive {
+      name  = "configuration.slackHookUrl"
+      value = var.malformed
+    }"#,
         );
     let dir = stack(&malformed);
     let plan = plan_json(&dir);
@@ -379,10 +439,14 @@ fn entries_helm_refuses_fail_on_the_entry_at_fault() {
     let dir = stack(&policy_stack(
         r#"    chart_version = "5.11.0"
     values        = ["configuration: {rebootSentinel: /var/run/gated-reboot-required, drainTimeout: 30m}"]
-    set = [
-      { name = "configuration.period", value = "1h" },
-      { name = "volumes[x].name", value = "v" },
-    ]"#,
+    set {
+      name  = "configuration.period"
+      value = "1h"
+    }
+    set {
+      name  = "volumes[x].name"
+      value = "v"
+    }"#,
     ));
     let plan = plan_json(&dir);
     plan.output.assert_failure("a malformed name");
@@ -400,7 +464,10 @@ fn entries_helm_refuses_fail_on_the_entry_at_fault() {
             policy_stack(
                 r#"    chart_version = "5.11.0"
     values        = ["configuration: none"]
-    set           = [{ name = "configuration.rebootSentinel", value = "/var/run/gated-reboot-required" }]"#
+    set {
+      name  = "configuration.rebootSentinel"
+      value = "/var/run/gated-reboot-required"
+    }"#
             )
         ),
     );
@@ -419,10 +486,15 @@ fn entries_helm_refuses_fail_on_the_entry_at_fault() {
             policy_stack(
                 r#"    chart_version = "5.11.0"
     values        = ["configuration: {rebootSentinel: /var/run/gated-reboot-required}"]
-    set = [
-      { name = "configuration.drainTimeout", value = "30m", type = "literal" },
-      { name = "configuration.drainTimeout", value = "30m" },
-    ]"#
+    set {
+      name  = "configuration.drainTimeout"
+      value = "30m"
+      type  = "literal"
+    }
+    set {
+      name  = "configuration.drainTimeout"
+      value = "30m"
+    }"#
             )
         ),
     );
@@ -435,17 +507,22 @@ fn entries_helm_refuses_fail_on_the_entry_at_fault() {
         note.detail.starts_with("set[0] has type \"literal\""),
         "{note:#?}"
     );
-    assert_eq!(note.line, Some(line_of(&dir, "type = \"literal\"")));
+    assert_eq!(note.line, Some(line_of(&dir, "type  = \"literal\"")));
 }
 
 #[test]
 fn a_wrong_type_and_set_without_a_chart_are_refused_on_their_attribute() {
     let dir = stack(&policy_stack(
         r#"    chart_version = "5.11.0"
-    set = [
-      { name = "configuration.drainTimeout", value = "30m" },
-      { name = "configuration.forceReboot", value = "true", type = "bool" },
-    ]"#,
+    set {
+      name  = "configuration.drainTimeout"
+      value = "30m"
+    }
+    set {
+      name  = "configuration.forceReboot"
+      value = "true"
+      type  = "bool"
+    }"#,
     ));
     let plan = dir.plan();
     plan.assert_failure("an unknown type")
@@ -454,7 +531,7 @@ fn a_wrong_type_and_set_without_a_chart_are_refused_on_their_attribute() {
     assert!(
         plan.contains(&format!(
             "on main.tf line {}",
-            line_of(&dir, "type = \"bool\"")
+            line_of(&dir, "type  = \"bool\"")
         )),
         "{}",
         plan.report()
@@ -467,7 +544,10 @@ fn a_wrong_type_and_set_without_a_chart_are_refused_on_their_attribute() {
             support::kured::HEADER,
             policy_stack(
                 r#"    daemonset_manifest = "kind: DaemonSet"
-    set_list = [{ name = "configuration.rebootDays", value = ["mo"] }]"#
+    set_list {
+      name  = "configuration.rebootDays"
+      value = ["mo"]
+    }"#
             )
         ),
     );
@@ -482,17 +562,21 @@ fn the_forecast_reads_set_entries_as_it_reads_values() {
     use support::kured::stack_with_files;
     let block = |kured: &str| {
         format!(
-            "data \"kured_reboot_forecast\" \"f\" {{\n  kured = {{\n    chart_version = \"5.11.0\"\n{kured}\n  }}\n  manifests = [file(\"cluster.json\")]\n  exempt_budgets = {{ \"db/pg-primary\" = \"switches over\" }}\n}}\n{OUTPUTS}"
+            "data \"kured_reboot_forecast\" \"f\" {{\n  kured {{\n    chart_version = \"5.11.0\"\n{kured}\n  }}\n  manifests = [file(\"cluster.json\")]\n  exempt_budgets = {{ \"db/pg-primary\" = \"switches over\" }}\n}}\n{OUTPUTS}"
         )
     };
     let by_values = block(
         r#"    values = [yamlencode({ configuration = { drainTimeout = "30m" }, nodeSelector = { "kubernetes.io/hostname" = "node-2" } })]"#,
     );
     let by_set = block(
-        r#"    set = [
-      { name = "configuration.drainTimeout", value = "30m" },
-      { name = "nodeSelector.kubernetes\\.io/hostname", value = "node-2" },
-    ]"#,
+        r#"    set {
+      name  = "configuration.drainTimeout"
+      value = "30m"
+    }
+    set {
+      name  = "nodeSelector.kubernetes\\.io/hostname"
+      value = "node-2"
+    }"#,
     );
     let cluster = fixed().to_json();
     let run = |body: &str| {

@@ -26,11 +26,11 @@ fn chart_policy(values: &str) -> String {
     format!(
         r#"
 resource "kured_gated_reboot_policy" "p" {{
-  kured = {{
+  kured {{
     chart_version = "5.11.0"
     values        = [{values}]
   }}
-  gate = {{
+  gate {{
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -45,10 +45,10 @@ fn manifest_policy(manifest: &str) -> String {
     format!(
         r#"
 resource "kured_gated_reboot_policy" "p" {{
-  kured = {{
+  kured {{
     daemonset_manifest = {manifest}
   }}
-  gate = {{
+  gate {{
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"

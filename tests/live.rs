@@ -100,11 +100,11 @@ fn cluster(kured_host_path: &str) -> FakeApiServer {
 
 const LIVE_PATHS: &str = r#"
 data "kured_sentinel_paths" "live" {
-  kured = {
+  kured {
     namespace = "kube-system"
     name      = "kured"
   }
-  gate = {
+  gate {
     namespace     = "kube-system"
     name          = "sentinel-gate"
     sentinel_path = "/host/var-run/gated-reboot-required"
@@ -155,11 +155,11 @@ fn the_live_policy_fails_on_divergence_and_on_ungated_nodes_unless_allowed() {
             r#"
 resource "kured_gated_reboot_policy" "p" {{
   {extra}
-  kured = {{
+  kured {{
     namespace = "kube-system"
     name      = "kured"
   }}
-  gate = {{
+  gate {{
     namespace     = "kube-system"
     name          = "sentinel-gate"
     sentinel_path = "/host/var-run/gated-reboot-required"
@@ -215,9 +215,10 @@ resource "kured_gated_reboot_policy" "p" {{
     let ungated = plan.only("nodes-without-gate");
     assert_eq!(ungated.severity, "error");
     assert!(ungated.summary.contains("(node-2, node-3)"), "{ungated:#?}");
+    // On the gate DaemonSet's name: it has no ready pod on those nodes.
     assert_eq!(
         ungated.line,
-        Some(line_of(&dir, "gate = {")),
+        Some(line_of(&dir, "\"sentinel-gate\"")),
         "{ungated:#?}"
     );
 
@@ -235,11 +236,11 @@ resource "kured_gated_reboot_policy" "p" {{
 fn the_live_policy_passes_when_every_kured_node_is_gated() {
     let body = r#"
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     namespace = "kube-system"
     name      = "kured"
   }
-  gate = {
+  gate {
     namespace     = "kube-system"
     name          = "sentinel-gate"
     sentinel_path = "/host/var-run/gated-reboot-required"
@@ -265,11 +266,11 @@ fn offline_stacks_never_touch_the_cluster() {
         &FakeApiServer::closed_port(),
         r#"
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values        = [yamlencode({ configuration = { rebootSentinel = "/var/run/gated-reboot-required", drainTimeout = "30m" } })]
   }
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -451,11 +452,11 @@ data "kured_pdb_coverage" "audit" {
 
 data "kured_sentinel_paths" "live" {
   count = 10
-  kured = {
+  kured {
     namespace = "kube-system"
     name      = "kured"
   }
-  gate = {
+  gate {
     namespace     = "kube-system"
     name          = "sentinel-gate"
     sentinel_path = "/host/var-run/gated-reboot-required"

@@ -27,12 +27,12 @@ fn chart_policy(chart: &str, image_tag: Option<&str>, files: usize, extra: &str)
         r#"
 resource "kured_gated_reboot_policy" "p" {{
   {extra}
-  kured = {{
+  kured {{
     chart_version = "{chart}"
     {tag}
     values        = [{}]
   }}
-  gate = {{
+  gate {{
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -248,10 +248,10 @@ fn incident_manifest() -> Value {
 
 const MANIFEST_POLICY: &str = r#"
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     daemonset_manifest = file("kured.json")
   }
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -368,11 +368,11 @@ fn a_read_only_gate_gets_a_patch_of_its_own_daemonset() {
     });
     let body = r#"
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values        = ["configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n"]
   }
-  gate = {
+  gate {
     daemonset_manifest = file("gate.json")
     sentinel_path      = "/host/var-run/gated-reboot-required"
   }

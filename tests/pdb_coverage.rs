@@ -347,11 +347,11 @@ data "kured_pdb_coverage" "audit" {{
 
 resource "kured_gated_reboot_policy" "nodes" {{
   known_drain_blockers = data.kured_pdb_coverage.audit.drain_blockers
-  kured = {{
+  kured {{
     chart_version = "5.11.0"
     values        = [yamlencode({{ configuration = {{ rebootSentinel = "/var/run/gated-reboot-required"{configuration} }} }})]
   }}
-  gate = {{
+  gate {{
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
     sentinel_path = "/host/var-run/gated-reboot-required"

@@ -486,11 +486,11 @@ fn live_mode_reads_nodes_pods_and_budgets_and_the_daemonsets_pods() {
         &format!(
             r#"
 data "kured_reboot_forecast" "f" {{
-  kured = {{
+  kured {{
     namespace = "kube-system"
     name      = "kured"
   }}
-  gate = {{
+  gate {{
     namespace     = "kube-system"
     name          = "sentinel-gate"
     sentinel_path = "/host/var-run/gated-reboot-required"
@@ -536,7 +536,7 @@ fn nodes_kured_or_the_gate_never_reach_say_so() {
     gpu[0]["spec"] =
         json!({"taints": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}]});
     let cluster = Objects([Objects::default().node("linux-1").0, windows, gpu].concat());
-    let gate = r#"  gate = {
+    let gate = r#"  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"

@@ -44,7 +44,7 @@ fn typos_unknown_keys_and_quoted_booleans_warn_on_their_values_entry() {
     let dir = stack(
         r#"
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values = [
       "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n  rebootDay: [mo, tu]\n",
@@ -53,7 +53,7 @@ resource "kured_gated_reboot_policy" "p" {
       "podAnnotations:\n  rebootDay: mo\nnodeSelector:\n  kubernetes.io/os: linux\n",
     ]
   }
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"
@@ -116,7 +116,7 @@ resource "kured_gated_reboot_policy" "p" {
 fn both_data_sources_warn_too_and_the_version_note_lands_on_chart_version() {
     let sentinel_paths = r#"
 data "kured_sentinel_paths" "s" {
-  kured = {
+  kured {
     chart_version = "6.2.0"
     values = [
       "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n",
@@ -165,13 +165,13 @@ fn the_version_note_of_the_resource_lands_on_chart_version() {
     let dir = stack(
         r#"
 resource "kured_gated_reboot_policy" "p" {
-  kured = {
+  kured {
     chart_version = "5.7.0"
     values = [
       "configuration:\n  rebootSentinel: /var/run/gated-reboot-required\n  drainTimeout: 30m\n",
     ]
   }
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"

@@ -1,8 +1,11 @@
 # kured installed by a helm_release that overrides values with `set` entries: the policy
-# takes the same entries, so the release and the checks cannot drift apart. With the helm
-# provider in the stack, write `set = helm_release.kured.set` (and the same for
-# `set_list` and `set_sensitive`); helm provider 2.x's blocks and 3.x's lists both pass
-# unchanged. Here the entries sit in locals, so the example plans without a cluster.
+# takes the same entries, so the release and the checks cannot drift apart.
+#
+# The `kured` block takes `set`, `set_list` and `set_sensitive` blocks shaped like
+# `helm_release`'s. Helm provider 2.x writes them as blocks, which paste unchanged. Helm
+# provider 3.x takes lists (`set = [...]`): keep the list in a local, hand it to the
+# release, and pass it to the policy with a `dynamic` block, as here. The entries sit in
+# locals and the release is commented out, so the example plans without a cluster.
 terraform {
   required_providers {
     kured = {
@@ -47,14 +50,34 @@ locals {
 resource "kured_gated_reboot_policy" "nodes" {
   sentinel_host_path = "/var/run/gated-reboot-required"
 
-  kured = {
+  kured {
     chart_version = "5.11.0"
-    set           = local.kured_set
-    set_list      = local.kured_set_list
-    set_sensitive = [{ name = "configuration.slackHookUrl", value = var.slack_hook_url }]
+
+    dynamic "set" {
+      for_each = local.kured_set
+      content {
+        name  = set.value.name
+        value = set.value.value
+        type  = lookup(set.value, "type", null)
+      }
+    }
+
+    dynamic "set_list" {
+      for_each = local.kured_set_list
+      content {
+        name  = set_list.value.name
+        value = set_list.value.value
+      }
+    }
+
+    # As a helm provider 2.x release writes it.
+    set_sensitive {
+      name  = "configuration.slackHookUrl"
+      value = var.slack_hook_url
+    }
   }
 
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"

@@ -182,7 +182,7 @@ pub fn forecast_block(configuration: &str, extra: &str) -> String {
     format!(
         r#"
 data "kured_reboot_forecast" "f" {{
-  kured = {{
+  kured {{
     chart_version = "5.11.0"
     values        = [yamlencode({{ configuration = {{ {configuration} }} }})]
   }}

@@ -12,7 +12,7 @@ locals {
 }
 
 data "kured_reboot_forecast" "incident" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values = [yamlencode({
       configuration = {

@@ -8,13 +8,13 @@ terraform {
 }
 
 data "kured_sentinel_paths" "current" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values = [yamlencode({
       configuration = { rebootSentinel = "/sentinel/gated-reboot-required" }
     })]
   }
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"

@@ -20,13 +20,13 @@ locals {
 }
 
 resource "kured_gated_reboot_policy" "nodes" {
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values        = [local.kured_values]
   }
 
   # The gate touches gated-reboot-required in /host/var-run, a hostPath mount of /var/run.
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"

@@ -22,12 +22,12 @@ locals {
 resource "kured_gated_reboot_policy" "nodes" {
   sentinel_host_path = "/var/run/gated-reboot-required"
 
-  kured = {
+  kured {
     chart_version = "5.11.0"
     values        = [local.kured_values]
   }
 
-  gate = {
+  gate {
     sentinel_path = "/host/var-run/gated-reboot-required"
     host_path     = "/var/run"
     mount_path    = "/host/var-run"

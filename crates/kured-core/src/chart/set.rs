@@ -350,6 +350,8 @@ pub fn apply(values: &mut Map<String, Json>, entry: &SetEntry) -> Result<(), Set
 pub struct SetNote {
     pub attribute: SetAttribute,
     pub index: usize,
+    /// The argument at fault: `type` for a dotted literal, `name` for an empty key.
+    pub part: SetPart,
     /// What Helm does with it, and what to write instead.
     pub message: String,
 }
@@ -357,18 +359,24 @@ pub struct SetNote {
 /// Why an entry that applies has no effect on the chart, if it has none: it sets nothing
 /// (an empty key), or it is a `literal` whose dotted name becomes one top-level key.
 pub fn note(entry: &SetEntry) -> Option<SetNote> {
-    let message = if entry.kind == SetType::Literal && entry.name.contains('.') {
-        format!(
-            "{} has type \"literal\", so the helm provider stores its value under the top-level key {:?}, dots included, which the chart never reads; drop the type (or write \"auto\" or \"string\") to set the path {}",
-            entry.label(),
-            entry.name,
-            entry.name
+    let (part, message) = if entry.kind == SetType::Literal && entry.name.contains('.') {
+        (
+            SetPart::Type,
+            format!(
+                "{} has type \"literal\", so the helm provider stores its value under the top-level key {:?}, dots included, which the chart never reads; drop the type (or write \"auto\" or \"string\") to set the path {}",
+                entry.label(),
+                entry.name,
+                entry.name
+            ),
         )
     } else if written(entry).is_empty() {
-        format!(
-            "{} sets nothing: Helm skips a key that is empty ({:?}); name the values key, e.g. configuration.drainTimeout",
-            entry.label(),
-            entry.name
+        (
+            SetPart::Name,
+            format!(
+                "{} sets nothing: Helm skips a key that is empty ({:?}); name the values key, e.g. configuration.drainTimeout",
+                entry.label(),
+                entry.name
+            ),
         )
     } else {
         return None;
@@ -376,6 +384,7 @@ pub fn note(entry: &SetEntry) -> Option<SetNote> {
     Some(SetNote {
         attribute: entry.attribute,
         index: entry.index,
+        part,
         message,
     })
 }

@@ -30,10 +30,9 @@ pub enum Field {
     Gate(GateField),
 }
 
-/// An argument of the `kured` object.
+/// An argument of the `kured` block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KuredField {
-    Whole,
     ChartVersion,
     /// The values entry at fault; the whole list when no entry is (a chart default).
     Values(Option<usize>),
@@ -63,10 +62,9 @@ impl KuredField {
     }
 }
 
-/// An argument of the `gate` object.
+/// An argument of the `gate` block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GateField {
-    Whole,
     SentinelPath,
     ReadOnly,
     Manifest,

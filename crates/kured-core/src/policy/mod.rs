@@ -23,7 +23,7 @@ pub mod values_notes;
 use crate::base::node_path::{HostPathAliases, base, clean, dir};
 use crate::base::version::Version;
 use crate::chart::recommended;
-use crate::chart::set::{SetEntry, SetPart};
+use crate::chart::set::SetEntry;
 use crate::chart::{self, ChartError, ChartRequest};
 use crate::k8s::container::{PodTemplate, VolumeSource};
 use crate::k8s::manifest::{self, ManifestError};
@@ -189,7 +189,7 @@ pub fn analyse_kured_with(
                     Field::Kured(KuredField::Set {
                         attribute: note.attribute,
                         index: note.index,
-                        part: SetPart::Name,
+                        part: note.part,
                     }),
                     format!(
                         "kured chart {}: {}[{}] has no effect",
@@ -674,7 +674,8 @@ pub fn nodes_without_gate_finding(nodes: &[String], allow: bool) -> Option<Findi
     (!nodes.is_empty()).then(|| {
         let finding = Finding::new(
             FindingKind::NodesWithoutGate,
-            Field::Gate(GateField::Whole),
+            // Known only in live mode: on the gate's DaemonSet, by its name.
+            Field::Gate(GateField::Manifest),
             format!(
                 "{} node(s) run kured but no ready gate pod: they will never reboot ({})",
                 nodes.len(),

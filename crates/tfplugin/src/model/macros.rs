@@ -31,7 +31,10 @@
 /// - [`Model`](crate::model::Model): the schema attributes in field order,
 ///   [`write_computed`](crate::model::Model::write_computed) and
 ///   [`mark_computed_nulls_unknown`](crate::model::Model::mark_computed_nulls_unknown);
-/// - [`Typed`](crate::model::Typed) (a nested object), [`Decode`](crate::model::Decode)
+/// - [`Typed`](crate::model::Typed) (a nested object, or a nested block where the field
+///   of the enclosing model has a [`Spec::block`](crate::model::Spec::block); a model with
+///   blocks of its own is used as a block, since a nested attribute cannot hold blocks),
+///   [`Decode`](crate::model::Decode)
 ///   (every field decoded on its own path; all errors reported, not only the first),
 ///   [`Encode`](crate::model::Encode) and `Default` (every field null).
 #[macro_export]
@@ -75,7 +78,11 @@ macro_rules! model {
 
         impl $(<$lt>)? $crate::model::Typed for $name $(<$lt>)? {
             fn ty() -> $crate::types::Type {
-                $crate::model::object_type(&<Self as $crate::model::Model>::attributes())
+                <Self as $crate::model::Model>::schema_block("").value_type()
+            }
+
+            fn object_block() -> ::core::option::Option<$crate::schema::Block> {
+                ::core::option::Option::Some(<Self as $crate::model::Model>::schema_block(""))
             }
 
             fn object_attributes() -> ::core::option::Option<
@@ -106,12 +113,31 @@ macro_rules! model {
 
         impl $(<$lt>)? $crate::model::Model for $name $(<$lt>)? {
             fn attributes() -> ::std::vec::Vec<$crate::schema::Attribute> {
-                ::std::vec![
-                    $(<$ty as $crate::model::Typed>::attribute(
-                        $crate::model::field_name(stringify!($field)),
-                        $spec,
-                    ),)*
-                ]
+                let mut attributes = ::std::vec::Vec::new();
+                $(
+                    let spec: $crate::model::Spec = $spec;
+                    let name = $crate::model::field_name(stringify!($field));
+                    if !(spec.is_block()
+                        && <$ty as $crate::model::Typed>::block(name, spec.clone()).is_some())
+                    {
+                        attributes.push(<$ty as $crate::model::Typed>::attribute(name, spec));
+                    }
+                )*
+                attributes
+            }
+
+            fn blocks() -> ::std::vec::Vec<$crate::schema::NestedBlock> {
+                let mut blocks = ::std::vec::Vec::new();
+                $(
+                    let spec: $crate::model::Spec = $spec;
+                    if spec.is_block() {
+                        blocks.extend(<$ty as $crate::model::Typed>::block(
+                            $crate::model::field_name(stringify!($field)),
+                            spec,
+                        ));
+                    }
+                )*
+                blocks
             }
 
             fn write_computed(&self, object: &mut $crate::value::Value) {

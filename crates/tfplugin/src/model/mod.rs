@@ -50,9 +50,9 @@ mod spec;
 pub use attr::Attr;
 pub use decode::{Decode, Decoder, Invalid, argument, decode, decode_object};
 pub use encode::Encode;
-pub use spec::{Spec, Typed, object_type};
+pub use spec::{Spec, Typed};
 
-use crate::schema::Attribute;
+use crate::schema::{Attribute, Block, NestedBlock};
 use crate::value::Value;
 
 /// The attribute a field of [`model!`](crate::model!) stands for: its name without the
@@ -70,8 +70,17 @@ pub const fn field_name(field: &'static str) -> &'static str {
 /// A struct declared with [`model!`](crate::model!): a block or nested object whose
 /// attributes are its fields.
 pub trait Model: Typed + Encode + Default {
-    /// The schema attributes, one per field, in declaration order.
+    /// The schema attributes, one per field not written as a block, in declaration order.
     fn attributes() -> Vec<Attribute>;
+
+    /// The nested blocks, one per field whose [`Spec`] is a [`Spec::block`], in
+    /// declaration order.
+    fn blocks() -> Vec<NestedBlock>;
+
+    /// The model as a schema block: its attributes and nested blocks.
+    fn schema_block(description: &str) -> Block {
+        Block::new(description, Self::attributes()).with_blocks(Self::blocks())
+    }
 
     /// Writes every computed attribute (computed, or optional and computed) into
     /// `object`, and leaves the others as they are: a plan starts from Terraform's

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::Attr;
 use crate::number::Number;
-use crate::schema::{Attribute, Nesting};
+use crate::schema::{Attribute, Block, NestedBlock, Nesting};
 use crate::types::Type;
 
 /// How one attribute appears in the schema: its description, and whether the
@@ -18,6 +18,7 @@ pub struct Spec {
     computed: bool,
     sensitive: bool,
     deprecated: bool,
+    block: bool,
 }
 
 impl Spec {
@@ -29,6 +30,7 @@ impl Spec {
             computed: false,
             sensitive: false,
             deprecated: false,
+            block: false,
         }
     }
 
@@ -77,6 +79,23 @@ impl Spec {
         self
     }
 
+    /// Written as a nested block (`name { ... }`) rather than an attribute
+    /// (`name = { ... }`), for a model or a list of models. Terraform checks a block's
+    /// arguments and refuses a misspelt one with a suggestion, where it drops an unknown
+    /// key of a nested attribute's object without a word (hashicorp/terraform#33570). The
+    /// cost is that a block cannot be assigned a whole value: a configuration passing an
+    /// object from elsewhere writes a `dynamic` block. Required means at least one block;
+    /// a block cannot be computed, and a spec on any other type stays an attribute.
+    pub fn block(mut self) -> Self {
+        self.block = true;
+        self
+    }
+
+    /// Whether the field is written as a nested block.
+    pub fn is_block(&self) -> bool {
+        self.block
+    }
+
     /// Whether the provider may set the value (computed, or optional and computed).
     pub fn is_computed(&self) -> bool {
         self.computed
@@ -95,6 +114,20 @@ impl Spec {
             attributes,
             &self.description,
         ))
+    }
+
+    /// The nested block `name` holding `block`, repeated as `nesting` says.
+    pub fn nested_block(self, name: &str, nesting: Nesting, mut block: Block) -> NestedBlock {
+        block.description = self.description;
+        block.deprecated = self.deprecated;
+        let mut nested = NestedBlock::new(name, nesting, block);
+        nested.min_items = i64::from(self.required);
+        // Terraform wants both limits alike on a single block: 1 and 1 when required,
+        // 0 and 0 when optional.
+        if nesting == Nesting::Single {
+            nested.max_items = nested.min_items;
+        }
+        nested
     }
 
     fn apply(&self, mut attribute: Attribute) -> Attribute {
@@ -127,6 +160,18 @@ pub trait Typed {
     /// attributes, and so do lists and maps of models.
     fn attribute(name: &str, spec: Spec) -> Attribute {
         spec.plain(name, Self::ty())
+    }
+
+    /// The block a model's attributes and blocks make; `None` for every type but a model.
+    fn object_block() -> Option<Block> {
+        None
+    }
+
+    /// The nested block `name` for a value of this type: a single block for a model, a
+    /// list or set of blocks for a list of models; `None` for any other type, which can
+    /// only be an attribute.
+    fn block(name: &str, spec: Spec) -> Option<NestedBlock> {
+        Self::object_block().map(|block| spec.nested_block(name, Nesting::Single, block))
     }
 }
 
@@ -161,6 +206,14 @@ impl<T: Typed> Typed for Attr<T> {
     fn attribute(name: &str, spec: Spec) -> Attribute {
         T::attribute(name, spec)
     }
+
+    fn object_block() -> Option<Block> {
+        T::object_block()
+    }
+
+    fn block(name: &str, spec: Spec) -> Option<NestedBlock> {
+        T::block(name, spec)
+    }
 }
 
 impl<T: Typed> Typed for Vec<T> {
@@ -173,6 +226,10 @@ impl<T: Typed> Typed for Vec<T> {
             Some(attributes) => spec.nested(name, Nesting::List, attributes),
             None => spec.plain(name, Self::ty()),
         }
+    }
+
+    fn block(name: &str, spec: Spec) -> Option<NestedBlock> {
+        T::object_block().map(|block| spec.nested_block(name, Nesting::List, block))
     }
 }
 
@@ -187,14 +244,4 @@ impl<T: Typed> Typed for BTreeMap<String, T> {
             None => spec.plain(name, Self::ty()),
         }
     }
-}
-
-/// The object type of a model's attributes; used by [`model!`](crate::model!).
-pub fn object_type(attributes: &[Attribute]) -> Type {
-    Type::Object(
-        attributes
-            .iter()
-            .map(|a| (a.name.clone(), a.value_type()))
-            .collect(),
-    )
 }

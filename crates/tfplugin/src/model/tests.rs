@@ -427,3 +427,66 @@ fn a_raw_identifier_names_the_attribute_without_its_prefix() {
     .clone_into(&mut object);
     assert_eq!(object.get("type"), Some(&Value::string("auto")));
 }
+
+crate::model! {
+    /// Models written as nested blocks.
+    #[derive(Debug, PartialEq)]
+    struct WithBlocks {
+        name: Attr<String> => Spec::optional("A plain attribute."),
+        mount: Attr<Mount> => Spec::required("One mount, as a block.").block(),
+        extra: Attr<Mount> => Spec::optional("An optional mount block.").block(),
+        rules: Attr<Vec<Mount>> => Spec::optional("Repeated blocks.").block(),
+        tag: Attr<String> => Spec::optional("Not a model: stays an attribute.").block(),
+    }
+}
+
+#[test]
+fn block_specs_become_nested_blocks() {
+    let names: Vec<String> = WithBlocks::attributes()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(names, ["name", "tag"]);
+    let blocks = WithBlocks::blocks();
+    let shape: Vec<(&str, Nesting, i64, i64)> = blocks
+        .iter()
+        .map(|b| (b.type_name.as_str(), b.nesting, b.min_items, b.max_items))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("mount", Nesting::Single, 1, 1),
+            ("extra", Nesting::Single, 0, 0),
+            ("rules", Nesting::List, 0, 0),
+        ]
+    );
+    assert_eq!(blocks[0].block.description, "One mount, as a block.");
+    assert_eq!(blocks[0].block.attributes.len(), 2);
+    // The value type is the same whether a field is a block or an attribute, so decoding
+    // and stored state do not change with the syntax.
+    assert_eq!(
+        WithBlocks::schema_block("").value_type(),
+        Type::object([
+            ("name", Type::String),
+            ("tag", Type::String),
+            ("mount", Mount::ty()),
+            ("extra", Mount::ty()),
+            ("rules", Type::list(Mount::ty())),
+        ])
+    );
+    let value = Value::object([
+        ("name", Value::Null),
+        ("tag", Value::Null),
+        ("mount", mount("/m", true)),
+        ("extra", Value::Null),
+        ("rules", Value::List(vec![mount("/r", false)])),
+    ]);
+    let mut diags = Diagnostics::new();
+    let decoded = decode_object::<WithBlocks>(&value, &mut diags).expect("decodes");
+    assert!(diags.is_empty());
+    assert_eq!(decoded.extra, Attr::Null);
+    let Attr::Known(rules) = decoded.rules else {
+        panic!("rules known")
+    };
+    assert_eq!(rules[0].host_path, Attr::Known("/r".to_string()));
+}
