@@ -467,7 +467,11 @@ impl Sensitive {
     /// Redacts the attributes of `object` that model `M` computes and the configuration
     /// cannot set (what is configured must stay as written).
     pub fn redact_computed<M: Model>(&self, object: &mut Value) {
-        self.redact_computed_of(&M::attributes(), object);
+        // Building the schema's attributes costs more than the rest of a plain plan's
+        // bookkeeping: only when there is something to redact.
+        if !self.0.is_empty() {
+            self.redact_computed_of(&M::attributes(), object);
+        }
     }
 
     /// [`Sensitive::redact_computed`] for a schema's `attributes`.
