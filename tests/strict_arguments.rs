@@ -14,7 +14,8 @@ use support::diagnostics::plan_json;
 use support::kured::stack;
 use terraform_provider_kured::KuredProvider;
 use tfplugin::api::Provider;
-use tfplugin::schema::Block;
+use tfplugin::schema::{AttributeKind, Block};
+use tfplugin::types::Type;
 
 /// `name` with its second and third letters swapped (`chart_version` → `cahrt_version`):
 /// two edits away, close enough for Terraform to suggest the original.
@@ -123,22 +124,28 @@ fn every_typo_is_refused(kind: &str, type_name: &str, schema: &Block) {
     }
 }
 
+/// Every resource and data source schema: the HCL keyword that declares it, its type
+/// name and its block.
+fn schemas() -> Vec<(&'static str, &'static str, Block)> {
+    let provider = KuredProvider;
+    let resources = provider
+        .resources()
+        .into_iter()
+        .map(|r| ("resource", r.type_name(), r.schema().block));
+    let data_sources = provider
+        .data_sources()
+        .into_iter()
+        .map(|d| ("data", d.type_name(), d.schema().block));
+    resources.chain(data_sources).collect()
+}
+
 #[test]
 fn a_misspelt_argument_is_refused_at_every_depth_of_every_resource_and_data_source() {
-    let provider = KuredProvider;
     let mut covered = Vec::new();
-    for resource in provider.resources() {
-        let schema = resource.schema().block;
+    for (keyword, type_name, schema) in schemas() {
         if !schema.blocks.is_empty() {
-            every_typo_is_refused("resource", resource.type_name(), &schema);
-            covered.push(resource.type_name());
-        }
-    }
-    for data_source in provider.data_sources() {
-        let schema = data_source.schema().block;
-        if !schema.blocks.is_empty() {
-            every_typo_is_refused("data", data_source.type_name(), &schema);
-            covered.push(data_source.type_name());
+            every_typo_is_refused(keyword, type_name, &schema);
+            covered.push(type_name);
         }
     }
     covered.sort_unstable();
@@ -152,14 +159,25 @@ fn a_misspelt_argument_is_refused_at_every_depth_of_every_resource_and_data_sour
     );
 }
 
+/// Whether values of `ty` hold an object anywhere, whose unknown keys Terraform would drop.
+fn holds_object(ty: &Type) -> bool {
+    match ty {
+        Type::Object(_) => true,
+        Type::List(element) | Type::Set(element) | Type::Map(element) => holds_object(element),
+        Type::Tuple(elements) => elements.iter().any(holds_object),
+        Type::String | Type::Number | Type::Bool | Type::Dynamic => false,
+    }
+}
+
 #[test]
 fn no_argument_anywhere_is_an_object_attribute_that_would_drop_a_typo() {
-    use tfplugin::schema::AttributeKind;
     fn settable_objects(block: &Block, path: &str, found: &mut Vec<String>) {
         for a in &block.attributes {
             let settable = a.required || a.optional;
-            let object = matches!(a.kind, AttributeKind::Nested { .. })
-                || matches!(&a.kind, AttributeKind::Plain(ty) if format!("{ty:?}").contains("Object"));
+            let object = match &a.kind {
+                AttributeKind::Nested { .. } => true,
+                AttributeKind::Plain(ty) => holds_object(ty),
+            };
             if settable && object {
                 found.push(format!("{path}{}", a.name));
             }
@@ -168,22 +186,10 @@ fn no_argument_anywhere_is_an_object_attribute_that_would_drop_a_typo() {
             settable_objects(&b.block, &format!("{path}{}.", b.type_name), found);
         }
     }
-    let provider = KuredProvider;
     let mut found = Vec::new();
-    settable_objects(&provider.schema().block, "provider.", &mut found);
-    for r in provider.resources() {
-        settable_objects(
-            &r.schema().block,
-            &format!("{}.", r.type_name()),
-            &mut found,
-        );
-    }
-    for d in provider.data_sources() {
-        settable_objects(
-            &d.schema().block,
-            &format!("{}.", d.type_name()),
-            &mut found,
-        );
+    settable_objects(&KuredProvider.schema().block, "provider.", &mut found);
+    for (_, type_name, schema) in schemas() {
+        settable_objects(&schema, &format!("{type_name}."), &mut found);
     }
     assert!(
         found.is_empty(),
